@@ -1,0 +1,131 @@
+# hyve's build.  `make` builds build/hyve; `make test` runs the three test
+# tiers; `make demo` installs what is missing, builds and boots the built-in
+# demo guest; `make bench` runs the side-by-side benchmarks.
+#
+#   make CC=clang        build with clang (the guests always use gcc)
+#   make test ASAN=1     the same suite under AddressSanitizer and UBSan
+#   make V=1             show the commands
+
+CC ?= cc
+GUEST_CC ?= gcc
+OBJCOPY ?= objcopy
+VERSION := 0.1.0
+
+ifeq ($(ASAN),1)
+B := build/asan
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B := build
+SAN :=
+endif
+G := build/guests
+
+ifneq ($(V),1)
+Q := @
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -MMD -MP \
+	  -DHYVE_VERSION='"$(VERSION)"' $(SAN)
+LDFLAGS += $(SAN)
+LDLIBS += -lpthread
+
+SRCS := $(sort $(wildcard src/*/*.c src/*/*/*.c))
+MAIN_SRC := src/cli/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+
+# Test guests: each guests/NAME.c becomes an ELF and a flat binary.
+GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib \
+	-mgeneral-regs-only -mno-red-zone -fno-pic -fno-pie -no-pie -static \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Iguests/rt -Isrc
+GUEST_RT := $(G)/rt/entry.o $(G)/rt/rt.o
+GUEST_NAMES := $(basename $(notdir $(wildcard guests/*.c)))
+GUEST_ELFS := $(GUEST_NAMES:%=$(G)/%.elf)
+GUEST_BINS := $(GUEST_NAMES:%=$(G)/%.bin)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all guests test unit demo bench deps clean format format-check
+all: $(B)/hyve guests
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libhyve.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/demo_blob.o: src/cli/demo_blob.S $(G)/demo.bin
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -c -DDEMO_BIN='"$(G)/demo.bin"' $< -o $@
+
+$(B)/hyve: $(B)/src/cli/main.o $(B)/demo_blob.o $(B)/libhyve.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Guests ---------------------------------------------------------------
+guests: $(GUEST_ELFS) $(GUEST_BINS)
+
+$(G)/rt/%.o: guests/rt/%.S
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+$(G)/rt/%.o: guests/rt/%.c guests/rt/rt.h
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+$(G)/%.o: guests/%.c guests/rt/rt.h
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+$(G)/%.elf: $(G)/%.o $(GUEST_RT) guests/rt/guest.ld
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -Wl,--build-id=none,--no-warn-rwx-segments -T guests/rt/guest.ld \
+		$(GUEST_RT) $< -o $@
+$(G)/%.bin: $(G)/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+# Tests ----------------------------------------------------------------
+$(B)/tests/%: tests/unit/%.c $(B)/libhyve.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(B)/libhyve.a -o $@ -lcmocka $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)HYVE=$(B)/hyve UNIT_DIR=$(B)/tests GUEST_DIR=$(G) ASAN=$(ASAN) \
+		tests/run
+
+demo: deps-build
+	$(Q)$(MAKE) --no-print-directory all
+	$(B)/hyve
+
+bench: deps-bench
+	$(Q)$(MAKE) --no-print-directory all build/bench/rawkvm build/bench/measure
+	bench/run
+
+build/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
+
+.PHONY: deps-build deps-test deps-bench
+deps-build:
+	$(Q)scripts/deps build
+deps-test:
+	$(Q)scripts/deps test
+deps-bench:
+	$(Q)scripts/deps bench
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*/*/*.h) $(UNIT_SRCS)
+format-check:
+	clang-format --dry-run -Werror $(SRCS) $(wildcard src/*/*.h src/*/*/*.h) $(UNIT_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,46 @@
+/*
+ * longmode.h: the CPU state for entering a guest directly in 64-bit mode.
+ *
+ * longmode_build() writes a GDT, a TSS and identity-mapped page tables into
+ * guest memory at the places memmap.h gives; longmode_sregs()/_regs() fill
+ * the register structures for KVM_SET_SREGS/KVM_SET_REGS.  Pure: no ioctls,
+ * so unit tests can check the tables and registers.  Used by main before
+ * any vCPU runs.
+ */
+#ifndef HYVE_ARCH_X86_LONGMODE_H
+#define HYVE_ARCH_X86_LONGMODE_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "vmm/mem.h"
+
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_MP (1ULL << 1)
+#define X86_CR0_ET (1ULL << 4)
+#define X86_CR0_NE (1ULL << 5)
+#define X86_CR0_WP (1ULL << 16)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define X86_EFER_SCE (1ULL << 0)
+#define X86_EFER_LME (1ULL << 8)
+#define X86_EFER_LMA (1ULL << 10)
+#define X86_RFLAGS_FIXED (1ULL << 1)
+
+/*
+ * The identity map covers [0, top) with 2 MiB pages, where top is the larger
+ * of 4 GiB and the end of RAM; -E2BIG if that needs more page directories
+ * than memmap.h reserves, -EFAULT if the tables do not fit in RAM.
+ */
+int longmode_build(const struct guest_mem *gm);
+
+/* The end of the identity map longmode_build makes for this RAM. */
+uint64_t longmode_map_top(const struct guest_mem *gm);
+
+/* Long mode, paging on, CS = 64-bit code at CPL 0, TR = the TSS. */
+void longmode_sregs(struct kvm_sregs *s);
+
+/* RIP = entry, RSP = memmap.h's stack, RDI = boot info, interrupts off. */
+void longmode_regs(struct kvm_regs *r, uint64_t entry);
+
+#endif

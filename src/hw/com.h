@@ -1,0 +1,37 @@
+/*
+ * com.h: a PC COM port: a 16550A (uart16550.h) wired to the I/O bus at its
+ * base port, with its transmitted bytes going to a file descriptor.
+ *
+ * The model knows nothing of ports or descriptors; this glue does.  A vCPU
+ * thread reaches it through the bus and main's thread feeds it input, so all
+ * model access is under com->lock.  The interrupt line (IRQ 4 for COM1) is
+ * left unconnected until hyve has an irqchip; the model already computes it.
+ */
+#ifndef HYVE_HW_COM_H
+#define HYVE_HW_COM_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/uart16550.h"
+#include "vmm/iobus.h"
+
+#define COM1_BASE 0x3f8
+#define COM_PORTS 8
+
+struct com_port {
+	struct iobus_dev dev; /* first: the bus hands us this pointer */
+	pthread_mutex_t lock;
+	struct uart16550 uart;
+	int out_fd; /* -1: output dropped */
+};
+
+/* out_fd: where transmitted bytes go, or -1 to drop them. */
+void com_init(struct com_port *com, const char *name, int out_fd);
+void com_destroy(struct com_port *com);
+
+/* Push host input; returns how many bytes the receiver took. */
+size_t com_input(struct com_port *com, const uint8_t *buf, size_t len);
+
+#endif

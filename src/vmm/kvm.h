@@ -1,0 +1,42 @@
+/*
+ * kvm.h: opening /dev/kvm and checking that it offers what hyve uses.
+ *
+ * kvm_open() checks the API version and every capability in one table
+ * (kvm.c); a missing one is named in the error text, with what hyve needs it
+ * for.  The check itself is pure over a query function so that unit tests
+ * can feed it a fake KVM.  Owned by main; set up before any vCPU exists.
+ */
+#ifndef HYVE_VMM_KVM_H
+#define HYVE_VMM_KVM_H
+
+#include <stddef.h>
+
+#define KVM_EXPECTED_API_VERSION 12
+
+struct kvm_host {
+	int fd;
+	int max_vcpus;	  /* KVM_CAP_MAX_VCPUS */
+	int nr_memslots;  /* KVM_CAP_NR_MEMSLOTS */
+	size_t run_size;  /* KVM_GET_VCPU_MMAP_SIZE */
+};
+
+/*
+ * Ask about a capability: returns KVM_CHECK_EXTENSION's answer (0 when
+ * absent) or a negative errno.
+ */
+typedef int (*kvm_ext_fn)(void *ctx, long cap);
+
+/*
+ * Check the API version and the capability table.  Fills max_vcpus and
+ * nr_memslots.  On failure returns -ENOTSUP or the query's error and writes
+ * one line naming the culprit into err.
+ */
+int kvm_check(int api_version, kvm_ext_fn ext, void *ctx,
+	      struct kvm_host *host, char *err, size_t errlen);
+
+/* Open path (normally "/dev/kvm") and run kvm_check against it. */
+int kvm_open(const char *path, struct kvm_host *host, char *err,
+	     size_t errlen);
+void kvm_close(struct kvm_host *host);
+
+#endif

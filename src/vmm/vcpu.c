@@ -1,0 +1,202 @@
+/*
+ * vcpu.c: vCPUs and their threads.
+ *
+ * The loop is the userspace half of bhyve's vmx_launch/vmx_resume: enter the
+ * guest with KVM_RUN, come back on an exit, hand the exit to the one table in
+ * exit.c, and go round again until the VM stops.  vCPU 0 starts at the
+ * loader's entry point.  The others wait here until the VM stops: bringing
+ * them up (INIT/SIPI) belongs to the in-kernel irqchip work.
+ */
+#include "vmm/vcpu.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86/pagewalk.h"
+#include "util/log.h"
+#include "vmm/exit.h"
+
+static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, int id)
+{
+	for (unsigned int i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1) {
+			/* Initial APIC ID; and say a hypervisor is present. */
+			e->ebx = (e->ebx & 0x00ffffffu) | ((uint32_t)id << 24);
+			e->ecx |= 1u << 31;
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = (uint32_t)id; /* x2APIC ID */
+		}
+	}
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err,
+		size_t errlen)
+{
+	struct kvm_cpuid2 *c;
+	size_t csize;
+	int r;
+
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", id,
+			 strerror(-r));
+		return r;
+	}
+	v->run = mmap(NULL, vm->kvm->run_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		r = -errno;
+		snprintf(err, errlen, "mmap of vCPU %d's kvm_run: %s", id,
+			 strerror(-r));
+		return r;
+	}
+	csize = sizeof(*c) + vm->cpuid->nent * sizeof(c->entries[0]);
+	c = malloc(csize);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(c, vm->cpuid, csize);
+	vcpu_fix_cpuid(c, id);
+	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
+	free(c);
+	if (r) {
+		snprintf(err, errlen, "KVM_SET_CPUID2 on vCPU %d: %s", id,
+			 strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run != MAP_FAILED && v->vm)
+		munmap(v->run, v->vm->kvm->run_size);
+	v->run = MAP_FAILED;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+}
+
+int vcpu_set_state(struct vcpu *v, const struct kvm_regs *regs,
+		   const struct kvm_sregs *sregs, char *err, size_t errlen)
+{
+	if (sregs && ioctl(v->fd, KVM_SET_SREGS, sregs) < 0) {
+		snprintf(err, errlen, "KVM_SET_SREGS on vCPU %d: %s", v->id,
+			 strerror(errno));
+		return -errno;
+	}
+	if (regs && ioctl(v->fd, KVM_SET_REGS, regs) < 0) {
+		snprintf(err, errlen, "KVM_SET_REGS on vCPU %d: %s", v->id,
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void vcpu_capture(struct vcpu *v, struct report_state *st)
+{
+	size_t got = 0;
+	uint64_t rip;
+
+	memset(st, 0, sizeof(*st));
+	st->vcpu_id = v->id;
+	st->vendor = v->vm->vendor;
+	st->run = *v->run;
+	st->have_regs = ioctl(v->fd, KVM_GET_REGS, &st->regs) == 0;
+	st->have_sregs = ioctl(v->fd, KVM_GET_SREGS, &st->sregs) == 0;
+	if (!st->have_regs || !st->have_sregs)
+		return;
+	rip = st->regs.rip;
+	if (!(st->sregs.efer & (1u << 10))) /* not long mode: add CS base */
+		rip = (uint32_t)(st->sregs.cs.base + rip);
+	if (pagewalk_translate(&v->vm->mem, &st->sregs, rip, &st->rip_gpa))
+		return;
+	if (pagewalk_read(&v->vm->mem, &st->sregs, rip, st->rip_bytes,
+			  sizeof(st->rip_bytes), &got) == 0 ||
+	    got)
+		st->rip_len = got;
+}
+
+static uint64_t vcpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Application processors wait for the VM to stop; see the file comment. */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	log_debug("vcpu", "vCPU %d parked until INIT/SIPI support exists",
+		  v->id);
+	pthread_mutex_lock(&vm->lock);
+	while (!atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void vcpu_loop(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	const bool stats = vm->collect_stats;
+	uint64_t t0 = 0, t1 = 0;
+
+	while (!atomic_load_explicit(&vm->stopping, memory_order_relaxed)) {
+		if (stats)
+			t0 = vcpu_now_ns();
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_err("vcpu", "vCPU %d: KVM_RUN: %s", v->id,
+				strerror(errno));
+			vm_request_stop(vm, HYVE_EXIT_KVM_ERROR,
+					"KVM_RUN failed");
+			return;
+		}
+		if (stats) {
+			t1 = vcpu_now_ns();
+			v->run_ns += t1 - t0;
+		}
+		enum exit_action a = exit_dispatch(v);
+		if (stats)
+			exit_account(v, v->run->exit_reason,
+				     vcpu_now_ns() - t1);
+		if (a != EXIT_CONTINUE)
+			return;
+	}
+}
+
+void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t kick;
+
+	/* Main blocks the signals it waits for; only the kick comes here. */
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	if (v->id == 0) {
+		vcpu_loop(v);
+		vm_vcpu_ended(v->vm);
+	} else {
+		vcpu_park(v);
+	}
+	return NULL;
+}

@@ -1,0 +1,280 @@
+/*
+ * vm.c: creating a VM, its RAM and vCPUs, and stopping it.  See vm.h.
+ *
+ * RAM is one anonymous MAP_NORESERVE mapping, so a large guest costs only
+ * the pages it touches.  Each guest_mem region becomes one KVM memory slot.
+ */
+#include "vmm/vm.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arch/x86/memmap.h"
+#include "util/log.h"
+#include "vmm/vcpu.h"
+
+/* Where KVM puts the three-page real-mode TSS on Intel: the top of the hole. */
+#define VM_TSS_ADDR 0xfffbd000ULL
+
+static enum report_cpu_vendor vm_host_vendor(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+		return REPORT_VENDOR_UNKNOWN;
+	if (ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e)
+		return REPORT_VENDOR_INTEL; /* GenuineIntel */
+	if ((ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163) ||
+	    (ebx == 0x6f677948 && edx == 0x6e65476e && ecx == 0x656e6975))
+		return REPORT_VENDOR_AMD; /* AuthenticAMD, HygonGenuine */
+	return REPORT_VENDOR_UNKNOWN;
+}
+
+int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
+	      char *err, size_t errlen)
+{
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = kvm;
+	vm->fd = -1;
+	vm->stop_fd = -1;
+	vm->ram = MAP_FAILED;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	iobus_init(&vm->bus);
+	vm->vendor = vm_host_vendor();
+
+	vm->fd = ioctl(kvm->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(-r));
+		goto fail;
+	}
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(-r));
+		goto fail;
+	}
+	vm->ram = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		r = -errno;
+		snprintf(err, errlen,
+			 "--memory %llu MiB: the host cannot map it: %s",
+			 (unsigned long long)(ram_bytes >> 20), strerror(-r));
+		goto fail;
+	}
+	vm->ram_bytes = ram_bytes;
+	r = mem_layout_ram(&vm->mem, vm->ram, ram_bytes);
+	if (r) {
+		snprintf(err, errlen, "cannot lay out %llu bytes of RAM",
+			 (unsigned long long)ram_bytes);
+		goto fail;
+	}
+	for (unsigned int i = 0; i < vm->mem.count; i++) {
+		const struct mem_region *mr = &vm->mem.region[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = mr->gpa,
+			.memory_size = mr->size,
+			.userspace_addr = (uintptr_t)mr->host,
+		};
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			r = -errno;
+			snprintf(err, errlen,
+				 "KVM_SET_USER_MEMORY_REGION (slot %u): %s", i,
+				 strerror(-r));
+			goto fail;
+		}
+	}
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(-r));
+		goto fail;
+	}
+	return 0;
+fail:
+	vm_destroy(vm);
+	return r;
+}
+
+static int vm_get_cpuid(struct vm *vm, char *err, size_t errlen)
+{
+	for (unsigned int n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c =
+			calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		c->nent = n;
+		if (ioctl(vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			vm->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG) {
+			snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s",
+				 strerror(errno));
+			return -errno;
+		}
+	}
+	snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return -E2BIG;
+}
+
+int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen)
+{
+	int r;
+
+	if (ncpus == 0 || ncpus > VM_MAX_VCPUS ||
+	    ncpus > (unsigned int)vm->kvm->max_vcpus) {
+		snprintf(err, errlen,
+			 "--cpus %u: this host allows 1 to %d vCPUs", ncpus,
+			 vm->kvm->max_vcpus < VM_MAX_VCPUS ? vm->kvm->max_vcpus
+							   : VM_MAX_VCPUS);
+		return -EINVAL;
+	}
+	r = vm_get_cpuid(vm, err, errlen);
+	if (r)
+		return r;
+	vm->vcpu = calloc(ncpus, sizeof(*vm->vcpu));
+	if (!vm->vcpu) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < ncpus; i++) {
+		vm->vcpu[i].fd = -1;
+		vm->vcpu[i].run = MAP_FAILED;
+	}
+	vm->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++) {
+		r = vcpu_create(&vm->vcpu[i], vm, (int)i, err, errlen);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void vm_kick_handler(int sig)
+{
+	(void)sig; /* Only here to make KVM_RUN return with EINTR. */
+}
+
+int vm_start(struct vm *vm, char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = vm_kick_handler };
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -errno;
+	}
+	/* Only vCPU 0 runs guest code until APs can be started (vcpu.c). */
+	vm->running = 1;
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		r = pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
+				   &vm->vcpu[i]);
+		if (r) {
+			snprintf(err, errlen, "cannot start vCPU %u: %s", i,
+				 strerror(r));
+			vm_request_stop(vm, HYVE_EXIT_USAGE, "start failed");
+			return -r;
+		}
+		vm->vcpu[i].thread_started = true;
+	}
+	return 0;
+}
+
+/* Called with vm->lock held. */
+static void vm_stop_locked(struct vm *vm, int status, const char *why)
+{
+	uint64_t one = 1;
+
+	if (atomic_load(&vm->stopping))
+		return;
+	vm->exit_status = status;
+	vm->stop_reason = why;
+	atomic_store(&vm->stopping, true);
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		if (v->run != MAP_FAILED)
+			v->run->immediate_exit = 1;
+		if (v->thread_started && !pthread_equal(v->thread,
+							pthread_self()))
+			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	}
+	pthread_cond_broadcast(&vm->cond);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with one write; nothing to do. */
+	}
+}
+
+void vm_request_stop(struct vm *vm, int status, const char *why)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm_stop_locked(vm, status, why);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_fail(struct vm *vm, const struct report_state *st, int status)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!atomic_load(&vm->stopping) && !vm->have_report) {
+		vm->report = *st;
+		vm->have_report = true;
+	}
+	vm_stop_locked(vm, status, "failure");
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_vcpu_ended(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->running > 0 && --vm->running == 0)
+		vm_stop_locked(vm, HYVE_EXIT_OK, "every vCPU has halted");
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_join(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpu[i].thread_started) {
+			pthread_join(vm->vcpu[i].thread, NULL);
+			vm->vcpu[i].thread_started = false;
+		}
+	}
+	return vm->exit_status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpu) {
+		for (unsigned int i = 0; i < vm->ncpus; i++)
+			vcpu_destroy(&vm->vcpu[i]);
+		free(vm->vcpu);
+		vm->vcpu = NULL;
+	}
+	free(vm->cpuid);
+	vm->cpuid = NULL;
+	if (vm->ram != MAP_FAILED && vm->ram_bytes)
+		munmap(vm->ram, vm->ram_bytes);
+	vm->ram = MAP_FAILED;
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	vm->stop_fd = -1;
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+}

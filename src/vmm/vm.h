@@ -1,0 +1,105 @@
+/*
+ * vm.h: one virtual machine: its KVM file descriptors, guest RAM, the I/O
+ * bus, the vCPUs and how the machine stops.
+ *
+ * Ownership and threads:
+ *  - main builds the vm (vm_create, vm_add_vcpus), wires devices onto
+ *    vm->bus, loads the guest, then calls vm_start and vm_wait_stop.
+ *  - each vCPU thread owns its struct vcpu and runs the loop in vcpu.c.
+ *  - vm_request_stop() may be called by any thread (a device, a vCPU, the
+ *    main loop); the first caller's status wins.  The stop fields are
+ *    guarded by vm->lock.
+ */
+#ifndef HYVE_VMM_VM_H
+#define HYVE_VMM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/exit_names.h"
+#include "vmm/iobus.h"
+#include "vmm/kvm.h"
+#include "vmm/mem.h"
+#include "vmm/report.h"
+
+#define VM_MAX_VCPUS 256
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t ns; /* time spent handling, KVM_RUN return to next call */
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	/* Per-vCPU so the hot path takes no lock; summed after the stop. */
+	struct exit_stat stats[EXIT_REASON_MAX + 2]; /* last: unknown */
+	uint64_t run_ns; /* time inside KVM_RUN */
+};
+
+struct vm {
+	struct kvm_host *kvm;
+	int fd;
+	void *ram;	/* one host mapping for all of guest RAM */
+	uint64_t ram_bytes;
+	struct guest_mem mem;
+	struct iobus bus;
+	struct kvm_cpuid2 *cpuid;
+	enum report_cpu_vendor vendor;
+	bool collect_stats;
+
+	unsigned int ncpus;
+	struct vcpu *vcpu;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool stopping;	 /* read on every exit: no lock needed */
+	int exit_status;	 /* valid once stopping */
+	const char *stop_reason; /* static text for --verbose */
+	unsigned int running;	 /* vCPU threads that have not ended */
+	int stop_fd;		 /* eventfd: written once when stopping */
+	bool have_report;
+	struct report_state report; /* the failing exit, if any */
+};
+
+/*
+ * Create the VM and give it ram_bytes of RAM laid out per memmap.h.  On
+ * failure everything made so far is undone and err holds one line.
+ */
+int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
+	      char *err, size_t errlen);
+
+/* Create ncpus vCPUs with their CPUID; does not start threads. */
+int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen);
+
+/* Start one thread per vCPU.  vCPU 0 runs; the others wait (see vcpu.c). */
+int vm_start(struct vm *vm, char *err, size_t errlen);
+
+/*
+ * Ask the machine to stop with status; the first request wins.  Kicks every
+ * vCPU out of KVM_RUN and wakes the main loop through stop_fd.
+ */
+void vm_request_stop(struct vm *vm, int status, const char *why);
+
+/* Record the report of a failing exit (first one wins), then stop. */
+void vm_fail(struct vm *vm, const struct report_state *st, int status);
+
+/* A vCPU thread has ended; the last one to end stops the VM with 0. */
+void vm_vcpu_ended(struct vm *vm);
+
+/* After a stop: join every vCPU thread.  Returns the exit status. */
+int vm_join(struct vm *vm);
+
+/* Undo vm_create and vm_add_vcpus; safe on a partly built vm. */
+void vm_destroy(struct vm *vm);
+
+#endif
