@@ -5,6 +5,7 @@
 #   make CC=clang        build with clang (the guests always use gcc)
 #   make test ASAN=1     the same suite under AddressSanitizer and UBSan
 #   make V=1             show the commands
+#   make B=build/clang CC=clang   build into another directory
 
 CC ?= cc
 GUEST_CC ?= gcc
@@ -12,10 +13,10 @@ OBJCOPY ?= objcopy
 VERSION := 0.1.0
 
 ifeq ($(ASAN),1)
-B := build/asan
+B ?= build/asan
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
-B := build
+B ?= build
 SAN :=
 endif
 G := build/guests
@@ -103,13 +104,11 @@ demo: deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	$(B)/hyve
 
+# bench/build.mk defines BENCH_BINS (what bench/run needs built).
+include bench/build.mk
 bench: deps-bench
-	$(Q)$(MAKE) --no-print-directory all build/bench/rawkvm build/bench/measure
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run
-
-build/bench/%: bench/%.c
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
 
 .PHONY: deps-build deps-test deps-bench
 deps-build:

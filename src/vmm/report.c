@@ -27,7 +27,6 @@
 #define VMX_MACHINE_CHECK	41
 
 #define SVM_VMEXIT_INVALID UINT64_C(0xffffffffffffffff)
-#define SVM_VMEXIT_BUSY	   UINT64_C(0xfffffffffffffffe)
 #define SVM_VMEXIT_MC	   0x52
 
 #define RFLAGS_FIXED1 (1ULL << 1)
@@ -165,6 +164,17 @@ static const char *const svm_exit_codes[] = {
 	[0xa2] = "VMEXIT_INVPCID", [0xa3] = "VMEXIT_MCOMMIT",
 	[0xa4] = "VMEXIT_TLBSYNC",
 };
+
+static const char *const svm_exit_codes_400[] = {
+	"VMEXIT_NPF", "VMEXIT_AVIC_INCOMPLETE_IPI", "VMEXIT_AVIC_NOACCEL",
+	"VMEXIT_VMGEXIT",
+};
+
+/* The negative codes -1, -2, ... indexed by ~code. */
+static const char *const svm_exit_codes_neg[] = {
+	"VMEXIT_INVALID", "VMEXIT_BUSY", "VMEXIT_IDLE_REQUIRED",
+	"VMEXIT_INVALID_PMC",
+};
 /* clang-format on */
 
 const char *report_vmx_exit_reason_name(uint32_t basic)
@@ -183,28 +193,15 @@ const char *report_vmx_insn_error_name(uint32_t err)
 
 const char *report_svm_exit_code_name(uint64_t code)
 {
-	if (code < ARRAY_SIZE(svm_exit_codes) && svm_exit_codes[code])
-		return svm_exit_codes[code];
-	switch (code) {
-	case 0x400:
-		return "VMEXIT_NPF";
-	case 0x401:
-		return "VMEXIT_AVIC_INCOMPLETE_IPI";
-	case 0x402:
-		return "VMEXIT_AVIC_NOACCEL";
-	case 0x403:
-		return "VMEXIT_VMGEXIT";
-	case SVM_VMEXIT_INVALID:
-		return "VMEXIT_INVALID";
-	case SVM_VMEXIT_BUSY:
-		return "VMEXIT_BUSY";
-	case UINT64_C(0xfffffffffffffffd):
-		return "VMEXIT_IDLE_REQUIRED";
-	case UINT64_C(0xfffffffffffffffc):
-		return "VMEXIT_INVALID_PMC";
-	default:
-		return "unknown";
-	}
+	const char *name = NULL;
+
+	if (code < ARRAY_SIZE(svm_exit_codes))
+		name = svm_exit_codes[code];
+	else if (code - 0x400 < ARRAY_SIZE(svm_exit_codes_400))
+		name = svm_exit_codes_400[code - 0x400];
+	else if (~code < ARRAY_SIZE(svm_exit_codes_neg))
+		name = svm_exit_codes_neg[~code];
+	return name ? name : "unknown";
 }
 
 /* Exit statuses ------------------------------------------------------ */
@@ -225,27 +222,65 @@ int report_exit_status(const struct kvm_run *run)
 
 const char *report_exit_status_name(int status)
 {
-	switch (status) {
-	case HYVE_EXIT_OK:
-		return "success";
-	case HYVE_EXIT_USAGE:
-		return "usage error or unusable host";
-	case HYVE_EXIT_ENTRY_FAILED:
-		return "VM entry failed";
-	case HYVE_EXIT_INTERNAL:
-		return "KVM internal error";
-	case HYVE_EXIT_TRIPLE_FAULT:
-		return "guest triple fault";
-	case HYVE_EXIT_UNHANDLED:
-		return "unhandled exit";
-	case HYVE_EXIT_KVM_ERROR:
-		return "KVM ioctl failed";
-	default:
-		return "unknown";
+	static const char *const names[] = {
+	    [HYVE_EXIT_OK] = "success",
+	    [HYVE_EXIT_USAGE] = "usage error or unusable host",
+	    [HYVE_EXIT_ENTRY_FAILED] = "VM entry failed",
+	    [HYVE_EXIT_INTERNAL] = "KVM internal error",
+	    [HYVE_EXIT_TRIPLE_FAULT] = "guest triple fault",
+	    [HYVE_EXIT_UNHANDLED] = "unhandled exit",
+	    [HYVE_EXIT_KVM_ERROR] = "KVM ioctl failed",
+	};
+
+	if (status >= 0 && (size_t)status < ARRAY_SIZE(names) && names[status])
+		return names[status];
+	return "unknown";
+}
+
+/* Print text, a line at a time, each line indented by two spaces. */
+static void put_text(FILE *out, const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		fprintf(out, "  %.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
 	}
 }
 
 /* KVM_EXIT_FAIL_ENTRY ------------------------------------------------ */
+
+static const char vmx_vmfail_text[] =
+    "VMLAUNCH/VMRESUME failed (VMfailValid) before loading any guest\n"
+    "state; the VM-instruction error field says why.";
+static const char vmx_vmfail_setup_text[] =
+    "The VMCS that KVM built is at fault, not the guest: SDM Vol. 3C,\n"
+    "\"Checks on VMX Controls and Host-State Area\".";
+static const char vmx_failed_text[] =
+    "Bit 31 set: the controls and host state passed their checks; the\n"
+    "entry failed while checking or loading the guest state.";
+static const char vmx_igs_text[] =
+    "Invalid guest state: a segment register, CR0/CR4/EFER, RFLAGS, RIP\n"
+    "or the activity/interruptibility state broke a rule of SDM Vol. 3C,\n"
+    "\"Checks on the Guest State Area\".";
+static const char vmx_msr_text[] =
+    "MSR loading: the CPU refused an entry of the VM-entry MSR-load area\n"
+    "(SDM Vol. 3C, \"Loading MSRs\"); the exit qualification, which KVM\n"
+    "does not pass on, says which entry.";
+static const char vmx_mc_text[] =
+    "Machine-check event during VM entry: the host hardware reported an\n"
+    "error; the guest did not cause it.";
+static const char svm_invalid_text[] =
+    "VMRUN found invalid guest state in the VMCB (SVM's counterpart of\n"
+    "VMX reason 33): EFER, CR0/CR3/CR4, a segment or event injection\n"
+    "broke a rule of AMD APM Vol. 2, \"Canonicalization and Consistency\n"
+    "Checks\".";
+static const char svm_mc_text[] =
+    "Machine check (#MC) during VMRUN or the guest (SVM's counterpart of\n"
+    "VMX reason 41): the host hardware reported an error.";
+static const char svm_no_msr_text[] =
+    "SVM has no MSR-load area at VMRUN, so VMX reason 34 (MSR loading)\n"
+    "has no SVM counterpart.";
 
 static bool vmx_is_reason(uint64_t v, uint32_t basic)
 {
@@ -267,57 +302,23 @@ static void vmx_summary(char *buf, size_t n, uint64_t v)
 			 report_vmx_insn_error_name((uint32_t)v));
 }
 
-static void vmx_explain(FILE *out, uint64_t v, const char *pre)
+static void vmx_explain(FILE *out, uint64_t v)
 {
 	if (v > UINT32_MAX)
 		return;
 	if (!(v & VMX_ENTRY_FAILURE)) {
-		fprintf(out,
-			"%sVMLAUNCH/VMRESUME failed (VMfailValid) before "
-			"loading any guest state;\n%sthe VM-instruction error "
-			"field says why.",
-			pre, pre);
+		put_text(out, vmx_vmfail_text);
 		if (v == 7 || v == 8)
-			fprintf(out,
-				"  The VMCS that KVM built is at fault, not\n"
-				"%sthe guest: SDM Vol. 3C, \"Checks on VMX "
-				"Controls and Host-State Area\".",
-				pre);
-		fputc('\n', out);
+			put_text(out, vmx_vmfail_setup_text);
 		return;
 	}
-	fprintf(out,
-		"%sbit 31 set: the CPU checked the guest state and failed the "
-		"entry; basic\n%sreason %u.",
-		pre, pre, (unsigned int)(v & 0xffff));
-	switch (v & 0xffff) {
-	case VMX_INVALID_GUEST_STATE:
-		fprintf(out,
-			"  Invalid guest state: a segment register, CR0/CR4/"
-			"EFER,\n%sRFLAGS, RIP or the activity/interruptibility "
-			"state broke a rule of SDM\n%sVol. 3C, \"Checks on the "
-			"Guest State Area\".\n",
-			pre, pre);
-		break;
-	case VMX_MSR_LOADING:
-		fprintf(out,
-			"  MSR loading: an entry of the VM-entry MSR-load area "
-			"was\n%srefused (SDM Vol. 3C, \"Loading MSRs\"); the "
-			"exit qualification, which KVM\n%sdoes not pass on, "
-			"says which entry.\n",
-			pre, pre);
-		break;
-	case VMX_MACHINE_CHECK:
-		fprintf(out,
-			"  Machine-check event during VM entry: the host "
-			"hardware\n%sreported an error; the guest did not "
-			"cause it.\n",
-			pre);
-		break;
-	default:
-		fputc('\n', out);
-		break;
-	}
+	put_text(out, vmx_failed_text);
+	if (vmx_is_reason(v, VMX_INVALID_GUEST_STATE))
+		put_text(out, vmx_igs_text);
+	else if (vmx_is_reason(v, VMX_MSR_LOADING))
+		put_text(out, vmx_msr_text);
+	else if (vmx_is_reason(v, VMX_MACHINE_CHECK))
+		put_text(out, vmx_mc_text);
 }
 
 static void svm_summary(char *buf, size_t n, uint64_t v)
@@ -336,31 +337,14 @@ static void svm_summary(char *buf, size_t n, uint64_t v)
 			 report_svm_exit_code_name(v), what);
 }
 
-static void svm_explain(FILE *out, uint64_t v, const char *pre)
+static void svm_explain(FILE *out, uint64_t v)
 {
 	if (v == SVM_VMEXIT_INVALID)
-		fprintf(out,
-			"%sVMRUN found invalid guest state in the VMCB (SVM's "
-			"counterpart of VMX\n%sreason 33): EFER, CR0/CR3/CR4, "
-			"a segment or event injection broke a\n%srule of AMD "
-			"APM Vol. 2, \"Canonicalization and Consistency "
-			"Checks\".\n",
-			pre, pre, pre);
+		put_text(out, svm_invalid_text);
 	else if (v == SVM_VMEXIT_MC)
-		fprintf(
-		    out,
-		    "%sMachine check (#MC) during VMRUN or the guest (SVM's "
-		    "counterpart of VMX\n%sreason 41): the host hardware "
-		    "reported an error.\n",
-		    pre, pre);
-	else if (v == SVM_VMEXIT_BUSY)
-		fprintf(out, "%sThe encrypted guest's save area was busy.\n",
-			pre);
-	if (vmx_is_reason(v, VMX_MSR_LOADING))
-		fprintf(out,
-			"%sSVM has no MSR-load area at VMRUN, so VMX reason 34 "
-			"(MSR loading) has\n%sno SVM counterpart.\n",
-			pre, pre);
+		put_text(out, svm_mc_text);
+	else if (vmx_is_reason(v, VMX_MSR_LOADING))
+		put_text(out, svm_no_msr_text);
 }
 
 /* Quick checks for the usual causes of invalid guest state. */
@@ -372,111 +356,90 @@ static void state_checks(FILE *out, const struct report_state *st)
 	int found = 0;
 
 	if (st->have_regs && !(st->regs.rflags & RFLAGS_FIXED1) && ++found)
-		fprintf(out, "  check: RFLAGS bit 1 is clear; it must be 1\n");
+		put_text(out, "check: RFLAGS bit 1 is clear; it must be 1");
 	if (!st->have_sregs)
 		return;
 	if (pg && !(s->cr0 & CR0_PE) && ++found)
-		fprintf(out, "  check: CR0.PG is set without CR0.PE\n");
+		put_text(out, "check: CR0.PG is set without CR0.PE");
 	if (lme && pg && !(s->cr4 & CR4_PAE) && ++found)
-		fprintf(out, "  check: long mode (EFER.LME, CR0.PG) without "
-			     "CR4.PAE\n");
+		put_text(out, "check: EFER.LME and CR0.PG without CR4.PAE");
 	if (lma != (lme && pg) && ++found)
-		fprintf(out,
-			"  check: EFER.LMA is %d but EFER.LME && CR0.PG "
-			"is %d\n",
-			lma, lme && pg);
+		put_text(out, "check: EFER.LMA is not EFER.LME && CR0.PG");
 	if (lma && s->cs.l && s->cs.db && ++found)
-		fprintf(out, "  check: CS.L and CS.D are both set\n");
+		put_text(out, "check: CS.L and CS.D are both set");
 	if ((s->tr.unusable || !s->tr.present || s->tr.s ||
 	     (s->tr.type != 11 && (lma || s->tr.type != 3))) &&
 	    ++found)
-		fprintf(out, "  check: TR is not a present busy TSS (type 11, "
-			     "or 3 outside long mode)\n");
+		put_text(out, "check: TR is not a present busy TSS (type 11, "
+			      "or 3 outside long mode)");
 	if (!found)
-		fprintf(out, "  check: RFLAGS bit 1, CR0/CR4/EFER paging bits, "
-			     "CS.L/D and TR look valid\n");
+		put_text(out, "check: RFLAGS bit 1, the CR0/CR4/EFER paging "
+			      "bits, CS.L/D and TR look valid");
 }
 
 static void cause_fail_entry(FILE *out, const struct report_state *st,
 			     const char *who)
 {
 	uint64_t v = st->run.fail_entry.hardware_entry_failure_reason;
-	bool igs = false;
+	bool intel = st->vendor != REPORT_VENDOR_AMD;
+	bool amd = st->vendor != REPORT_VENDOR_INTEL;
 	char vmx[160], svm[160];
 
 	vmx_summary(vmx, sizeof(vmx), v);
 	svm_summary(svm, sizeof(svm), v);
-	switch (st->vendor) {
-	case REPORT_VENDOR_INTEL:
-		fprintf(out, "%s: VM entry failed: %s\n", who, vmx);
-		break;
-	case REPORT_VENDOR_AMD:
-		fprintf(out, "%s: VM entry failed: %s\n", who, svm);
-		break;
-	default:
+	if (intel && amd)
 		fprintf(out,
 			"%s: VM entry failed: hardware reason 0x%" PRIx64
 			" (CPU vendor unknown)\n",
 			who, v);
-		break;
+	else
+		fprintf(out, "%s: VM entry failed: %s\n", who,
+			intel ? vmx : svm);
+	fprintf(out,
+		"  fail_entry: hardware_entry_failure_reason 0x%" PRIx64
+		", cpu %u\n",
+		v, st->run.fail_entry.cpu);
+	if (intel) {
+		if (amd)
+			fprintf(out, "  read as Intel VMX: %s\n", vmx);
+		vmx_explain(out, v);
 	}
-	fprintf(
-	    out,
-	    "  KVM_EXIT_FAIL_ENTRY: hardware_entry_failure_reason 0x%" PRIx64
-	    ", host CPU %u\n",
-	    v, st->run.fail_entry.cpu);
-	if (st->vendor != REPORT_VENDOR_AMD) {
-		if (st->vendor == REPORT_VENDOR_UNKNOWN)
-			fprintf(out, "  if Intel: %s\n", vmx);
-		vmx_explain(out, v, "  ");
-		igs = vmx_is_reason(v, VMX_INVALID_GUEST_STATE);
+	if (amd) {
+		if (intel)
+			fprintf(out, "  read as AMD SVM: %s\n", svm);
+		svm_explain(out, v);
 	}
-	if (st->vendor != REPORT_VENDOR_INTEL) {
-		if (st->vendor == REPORT_VENDOR_UNKNOWN)
-			fprintf(out, "  if AMD: %s\n", svm);
-		svm_explain(out, v, "  ");
-		igs = igs || v == SVM_VMEXIT_INVALID;
-	}
-	if (igs)
+	if ((intel && vmx_is_reason(v, VMX_INVALID_GUEST_STATE)) ||
+	    (amd && v == SVM_VMEXIT_INVALID))
 		state_checks(out, st);
-	if (st->vendor != REPORT_VENDOR_AMD)
-		fprintf(out, "  the host log gets the VMCS with "
-			     "kvm_intel.dump_invalid_vmcs=1\n");
-	if (st->vendor != REPORT_VENDOR_INTEL)
-		fprintf(out, "  the host log gets the VMCB with "
-			     "kvm_amd.dump_invalid_vmcb=1\n");
+	if (intel)
+		put_text(out, "KVM logs the VMCS on the host with "
+			      "kvm_intel.dump_invalid_vmcs=1");
+	if (amd)
+		put_text(out, "KVM logs the VMCB on the host with "
+			      "kvm_amd.dump_invalid_vmcb=1");
 }
 
 /* KVM_EXIT_INTERNAL_ERROR -------------------------------------------- */
 
-static const char *internal_what(uint32_t suberror)
-{
-	switch (suberror) {
-	case KVM_INTERNAL_ERROR_EMULATION:
-		return "emulation failure";
-	case KVM_INTERNAL_ERROR_SIMUL_EX:
-		return "fault while delivering an event";
-	case KVM_INTERNAL_ERROR_DELIVERY_EV:
-		return "exit during event delivery";
-	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
-		return "hardware exit KVM does not handle";
-	default:
-		return "internal error";
-	}
-}
-
 static void cause_internal(FILE *out, const struct report_state *st,
 			   const char *who)
 {
+	static const char *const what[] = {
+	    [KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
+	    [KVM_INTERNAL_ERROR_SIMUL_EX] = "fault while delivering an event",
+	    [KVM_INTERNAL_ERROR_DELIVERY_EV] = "exit during event delivery",
+	    [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] =
+		"hardware exit KVM does not handle",
+	};
 	const struct kvm_run *run = &st->run;
 	uint32_t sub = run->internal.suberror;
 	uint32_t ndata = run->internal.ndata;
-	uint32_t shown = ndata;
+	uint32_t shown = ndata > INTERNAL_MAX_DATA ? INTERNAL_MAX_DATA : ndata;
 
 	fprintf(out, "%s: KVM internal error: %s (%s)\n", who,
-		internal_what(sub), exit_internal_suberror_name(sub));
-	if (shown > INTERNAL_MAX_DATA)
-		shown = INTERNAL_MAX_DATA;
+		sub < ARRAY_SIZE(what) && what[sub] ? what[sub] : "unknown",
+		exit_internal_suberror_name(sub));
 	fprintf(out, "  KVM_EXIT_INTERNAL_ERROR: suberror %u, ndata %u", sub,
 		ndata);
 	if (shown != ndata)
@@ -484,12 +447,11 @@ static void cause_internal(FILE *out, const struct report_state *st,
 			INTERNAL_MAX_DATA, shown);
 	fputc('\n', out);
 
+	/* Data word 0 is flags; words 1 and 2 hold insn_size and the bytes. */
 	if (sub == KVM_INTERNAL_ERROR_EMULATION) {
-		fprintf(out,
-			"  KVM's instruction emulator could not handle the "
-			"instruction at RIP (for\n  example an MMIO "
-			"access by an instruction it does not know).\n");
-		/* flags and 16 bytes of instruction are data words 0..2. */
+		put_text(out, "KVM's instruction emulator could not handle the "
+			      "instruction at RIP\n(for example an MMIO access "
+			      "by an instruction it does not know).");
 		if (shown >= 1 &&
 		    (run->emulation_failure.flags &
 		     KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
@@ -521,14 +483,13 @@ static void cause_shutdown(FILE *out, const struct report_state *st,
 			   const char *who)
 {
 	fprintf(out, "%s: guest triple fault (KVM_EXIT_SHUTDOWN)\n", who);
-	fprintf(out, "  A triple fault is an exception raised while delivering "
-		     "a double fault; the\n  CPU gives up and shuts down.  "
-		     "Usual causes: no usable IDT, a bad stack,\n  or an "
-		     "unmapped handler or IDT page.\n");
+	put_text(out, "A triple fault is an exception raised while delivering "
+		      "a double fault;\nthe CPU gives up and shuts down.  "
+		      "Usual causes: no usable IDT, a bad\nstack, or an "
+		      "unmapped handler or IDT page.");
 	if (st->have_sregs && st->sregs.idt.limit == 0)
-		fprintf(out,
-			"  check: the IDT limit is 0, so the guest's first "
-			"exception has no handler\n");
+		put_text(out, "check: the IDT limit is 0, so the guest's first "
+			      "exception has no handler");
 }
 
 static void cause_other(FILE *out, const struct report_state *st,
@@ -640,16 +601,15 @@ static void put_seg(FILE *out, const char *name, const struct kvm_segment *s)
 
 static void put_sregs(FILE *out, const struct kvm_sregs *s)
 {
+	const struct kvm_segment *seg[] = {&s->cs, &s->ds, &s->es, &s->fs,
+					   &s->gs, &s->ss, &s->tr, &s->ldt};
+	static const char *const names[] = {"cs", "ds", "es", "fs",
+					    "gs", "ss", "tr", "ldt"};
+
 	fprintf(out, "  seg sel  base             limit    type s dpl p l db "
 		     "g\n");
-	put_seg(out, "cs", &s->cs);
-	put_seg(out, "ds", &s->ds);
-	put_seg(out, "es", &s->es);
-	put_seg(out, "fs", &s->fs);
-	put_seg(out, "gs", &s->gs);
-	put_seg(out, "ss", &s->ss);
-	put_seg(out, "tr", &s->tr);
-	put_seg(out, "ldt", &s->ldt);
+	for (size_t i = 0; i < ARRAY_SIZE(seg); i++)
+		put_seg(out, names[i], seg[i]);
 	fprintf(out,
 		"  gdt base %016" PRIx64 " limit %04x  idt base %016" PRIx64
 		" limit %04x\n",

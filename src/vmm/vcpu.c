@@ -120,7 +120,8 @@ void vcpu_capture(struct vcpu *v, struct report_state *st)
 	if (!st->have_regs || !st->have_sregs)
 		return;
 	rip = st->regs.rip;
-	if (!(st->sregs.efer & (1u << 10))) /* not long mode: add CS base */
+	/* Outside 64-bit code the CS base counts (compatibility mode too). */
+	if (!((st->sregs.efer & (1u << 10)) && st->sregs.cs.l))
 		rip = (uint32_t)(st->sregs.cs.base + rip);
 	if (pagewalk_translate(&v->vm->mem, &st->sregs, rip, &st->rip_gpa))
 		return;

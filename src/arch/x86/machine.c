@@ -282,6 +282,24 @@ static void machine_teardown(struct machine *m, bool failed)
 	kvm_close(&m->kvm);
 }
 
+/* Format the report whole, then write it at once, so nothing interleaves. */
+static void machine_print_report(const struct report_state *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		report_format(stderr, st);
+		return;
+	}
+	report_format(f, st);
+	fclose(f);
+	fwrite(buf, 1, len, stderr);
+	fflush(stderr);
+	free(buf);
+}
+
 int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 {
 	struct machine *m = calloc(1, sizeof(*m));
@@ -313,7 +331,7 @@ int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 
 	log_info("machine", "stopped: %s", m->vm.stop_reason);
 	if (m->vm.have_report)
-		report_format(stderr, &m->vm.report);
+		machine_print_report(&m->vm.report);
 	if (cfg->stats)
 		exit_print_stats(stderr, &m->vm);
 	machine_teardown(m, false);

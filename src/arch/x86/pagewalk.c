@@ -30,6 +30,7 @@ struct walk_mode {
 	unsigned int index_bits;   /* 10 for 32-bit paging, else 9 */
 	unsigned int entry_bytes;  /* 4 for 32-bit paging, else 8 */
 	unsigned int max_ps_level; /* highest level where PS maps a page */
+	bool ps_ignored; /* PS above that level: ignored, not reserved */
 };
 
 /* Read one table entry; a table outside RAM is a fault like any other. */
@@ -83,14 +84,14 @@ static int walk(const struct guest_mem *gm, const struct walk_mode *m,
 			*gpa = entry_addr(m, e) | (va & PAGE_MASK);
 			return 0;
 		}
-		if (e & PTE_PS) {
+		if ((e & PTE_PS) && level <= m->max_ps_level) {
 			uint64_t size = 1ULL << shift;
 
-			if (level > m->max_ps_level)
-				return -EFAULT; /* reserved bit set */
 			*gpa = large_base(m, e, size) | (va & (size - 1));
 			return 0;
 		}
+		if ((e & PTE_PS) && !m->ps_ignored)
+			return -EFAULT; /* reserved bit set */
 		table = entry_addr(m, e);
 	}
 	return -EFAULT; /* not reached: level 1 always returns */
@@ -135,11 +136,13 @@ int pagewalk_translate(const struct guest_mem *gm,
 		};
 		table = sregs->cr3 & 0xffffffe0ULL;
 	} else {
+		/* Without CR4.PSE the PS bit of a PDE is ignored. */
 		m = (struct walk_mode){
 		    .levels = 2,
 		    .index_bits = 10,
 		    .entry_bytes = 4,
 		    .max_ps_level = (sregs->cr4 & CR4_PSE) ? 2 : 1,
+		    .ps_ignored = true,
 		};
 		table = sregs->cr3 & 0xfffff000ULL;
 	}
