@@ -91,9 +91,8 @@ static bool loader_range_ok(const struct guest_mem *gm, uint64_t gpa,
 	return gpa >= MEMMAP_BOOT_AREA_END && mem_range_ok(gm, gpa, len);
 }
 
-static int loader_raw(const struct loader_src *src,
-		      const struct guest_mem *gm, struct loader_image *img,
-		      char *err, size_t errlen)
+static int loader_raw(const struct loader_src *src, const struct guest_mem *gm,
+		      struct loader_image *img, char *err, size_t errlen)
 {
 	void *dst;
 
@@ -137,7 +136,8 @@ static int loader_elf_header(const struct loader_src *src, Elf64_Ehdr *eh,
 		snprintf(err, errlen,
 			 "%s: not a 64-bit little-endian ELF (class %u, data "
 			 "%u)",
-			 src->name, eh->e_ident[EI_CLASS], eh->e_ident[EI_DATA]);
+			 src->name, eh->e_ident[EI_CLASS],
+			 eh->e_ident[EI_DATA]);
 		return -ENOEXEC;
 	}
 	if (eh->e_machine != EM_X86_64) {
@@ -162,9 +162,8 @@ static int loader_elf_header(const struct loader_src *src, Elf64_Ehdr *eh,
 	return 0;
 }
 
-static int loader_elf(const struct loader_src *src,
-		      const struct guest_mem *gm, struct loader_image *img,
-		      char *err, size_t errlen)
+static int loader_elf(const struct loader_src *src, const struct guest_mem *gm,
+		      struct loader_image *img, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[LOADER_MAX_PHDRS];
@@ -346,7 +345,10 @@ int loader_load_buffer(const void *buf, size_t len, const char *name,
 		       struct loader_image *img, char *err, size_t errlen)
 {
 	struct loader_src src = {
-		.name = name, .fd = -1, .buf = buf, .size = len,
+		.name = name,
+		.fd = -1,
+		.buf = buf,
+		.size = len,
 	};
 
 	return loader_load(&src, fmt, gm, img, err, errlen);

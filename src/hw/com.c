@@ -23,8 +23,8 @@ static const struct uart16550_backend com_backend = {
 	.irq = NULL,
 };
 
-static void com_read(struct iobus_dev *dev, uint64_t offset,
-		     unsigned int size, uint64_t *val)
+static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
+		     uint64_t *val)
 {
 	struct com_port *com = (struct com_port *)dev;
 
@@ -35,8 +35,8 @@ static void com_read(struct iobus_dev *dev, uint64_t offset,
 	pthread_mutex_unlock(&com->lock);
 }
 
-static void com_write(struct iobus_dev *dev, uint64_t offset,
-		      unsigned int size, uint64_t val)
+static void com_write(struct iobus_dev *dev, uint64_t offset, unsigned int size,
+		      uint64_t val)
 {
 	struct com_port *com = (struct com_port *)dev;
 

@@ -15,7 +15,7 @@
 #include "vmm/iobus.h"
 
 #define DEBUG_EXIT_PORT 0x501
-#define DEBUG_EXIT_LEN 2
+#define DEBUG_EXIT_LEN	2
 
 struct debug_exit {
 	struct iobus_dev dev; /* first: the bus hands us this pointer */

@@ -42,7 +42,7 @@
 
 #include <string.h>
 
-static const uint8_t uart_trigger_level[4] = {1, 4, 8, 14};
+static const uint8_t uart_trigger_level[4] = { 1, 4, 8, 14 };
 
 static bool fifo_on(const struct uart16550 *u)
 {
@@ -130,7 +130,7 @@ static uint8_t irq_source(const struct uart16550 *u)
 static void update_irq(struct uart16550 *u)
 {
 	bool level = irq_source(u) != UART_IIR_NO_INT &&
-	             (u->mcr & UART_MCR_OUT2) && !(u->mcr & UART_MCR_LOOP);
+		     (u->mcr & UART_MCR_OUT2) && !(u->mcr & UART_MCR_LOOP);
 
 	if (level == u->irq_level)
 		return;
@@ -194,7 +194,7 @@ static void write_mcr(struct uart16550 *u, uint8_t val)
 }
 
 void uart16550_init(struct uart16550 *u, const struct uart16550_backend *be,
-                    void *ctx)
+		    void *ctx)
 {
 	memset(u, 0, sizeof(*u));
 	u->be = be;

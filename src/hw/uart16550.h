@@ -55,24 +55,24 @@
 #define UART_IER_MASK  0x0f
 
 /* IIR: bit 0 is 0 while an interrupt is pending; bits 1-3 name it. */
-#define UART_IIR_NO_INT  0x01
+#define UART_IIR_NO_INT	 0x01
 #define UART_IIR_ID_MASK 0x0e
-#define UART_IIR_RLS     0x06 /* receiver line status (highest) */
-#define UART_IIR_RDA     0x04 /* received data available */
-#define UART_IIR_CTI     0x0c /* character timeout (FIFO mode) */
-#define UART_IIR_THRI    0x02 /* transmitter holding register empty */
-#define UART_IIR_MSI     0x00 /* modem status (lowest) */
-#define UART_IIR_FIFO    0xc0 /* both set while FIFOs are enabled */
+#define UART_IIR_RLS	 0x06 /* receiver line status (highest) */
+#define UART_IIR_RDA	 0x04 /* received data available */
+#define UART_IIR_CTI	 0x0c /* character timeout (FIFO mode) */
+#define UART_IIR_THRI	 0x02 /* transmitter holding register empty */
+#define UART_IIR_MSI	 0x00 /* modem status (lowest) */
+#define UART_IIR_FIFO	 0xc0 /* both set while FIFOs are enabled */
 
 /* FCR: write-only; bits 1 and 2 clear themselves. */
-#define UART_FCR_ENABLE    0x01
+#define UART_FCR_ENABLE	   0x01
 #define UART_FCR_CLEAR_RX  0x02
 #define UART_FCR_CLEAR_TX  0x04
-#define UART_FCR_DMA       0x08
+#define UART_FCR_DMA	   0x08
 #define UART_FCR_TRIG_MASK 0xc0
-#define UART_FCR_TRIG_1    0x00
-#define UART_FCR_TRIG_4    0x40
-#define UART_FCR_TRIG_8    0x80
+#define UART_FCR_TRIG_1	   0x00
+#define UART_FCR_TRIG_4	   0x40
+#define UART_FCR_TRIG_8	   0x80
 #define UART_FCR_TRIG_14   0xc0
 
 /* LCR: word length, stop bits and parity are stored, not used. */
@@ -89,25 +89,25 @@
 #define UART_MCR_MASK 0x1f
 
 /* LSR */
-#define UART_LSR_DR       0x01 /* data ready */
-#define UART_LSR_OE       0x02 /* overrun error */
-#define UART_LSR_PE       0x04 /* parity error (never set) */
-#define UART_LSR_FE       0x08 /* framing error (never set) */
-#define UART_LSR_BI       0x10 /* break interrupt (never set) */
-#define UART_LSR_THRE     0x20 /* transmitter holding register empty */
-#define UART_LSR_TEMT     0x40 /* transmitter empty */
+#define UART_LSR_DR	  0x01 /* data ready */
+#define UART_LSR_OE	  0x02 /* overrun error */
+#define UART_LSR_PE	  0x04 /* parity error (never set) */
+#define UART_LSR_FE	  0x08 /* framing error (never set) */
+#define UART_LSR_BI	  0x10 /* break interrupt (never set) */
+#define UART_LSR_THRE	  0x20 /* transmitter holding register empty */
+#define UART_LSR_TEMT	  0x40 /* transmitter empty */
 #define UART_LSR_FIFOERR  0x80 /* error in receiver FIFO (never set) */
 #define UART_LSR_ERR_MASK 0x1e /* OE|PE|FE|BI: the line status sources */
 
 /* MSR: bits 0-3 record changes since the last MSR read. */
-#define UART_MSR_DCTS       0x01
-#define UART_MSR_DDSR       0x02
-#define UART_MSR_TERI       0x04 /* RI went from on to off */
-#define UART_MSR_DDCD       0x08
-#define UART_MSR_CTS        0x10
-#define UART_MSR_DSR        0x20
-#define UART_MSR_RI         0x40
-#define UART_MSR_DCD        0x80
+#define UART_MSR_DCTS	    0x01
+#define UART_MSR_DDSR	    0x02
+#define UART_MSR_TERI	    0x04 /* RI went from on to off */
+#define UART_MSR_DDCD	    0x08
+#define UART_MSR_CTS	    0x10
+#define UART_MSR_DSR	    0x20
+#define UART_MSR_RI	    0x40
+#define UART_MSR_DCD	    0x80
 #define UART_MSR_DELTA_MASK 0x0f
 
 #define UART16550_FIFO_SIZE 16
@@ -128,7 +128,7 @@ struct uart16550 {
 	uint8_t rx_fifo[UART16550_FIFO_SIZE];
 	uint8_t rx_head;  /* index of the oldest byte */
 	uint8_t rx_count; /* bytes held: at most 16, or 1 with FIFOs off */
-	uint8_t rbr;      /* last byte read; an empty receiver returns it */
+	uint8_t rbr;	  /* last byte read; an empty receiver returns it */
 	uint8_t ier;
 	uint8_t fcr; /* UART_FCR_ENABLE and the trigger bits */
 	uint8_t lcr;
@@ -139,7 +139,7 @@ struct uart16550 {
 	uint8_t dll;
 	uint8_t dlm;
 	bool thre_pending; /* THRE interrupt raised and not yet cleared */
-	bool irq_level;    /* last level reported through be->irq */
+	bool irq_level;	   /* last level reported through be->irq */
 };
 
 /*
@@ -147,7 +147,7 @@ struct uart16550 {
  * its callbacks may be NULL.  The line starts low; irq is not called.
  */
 void uart16550_init(struct uart16550 *u, const struct uart16550_backend *be,
-                    void *ctx);
+		    void *ctx);
 
 /*
  * Restore power-on register values: IER, FCR, LCR, MCR and SCR 0, LSR

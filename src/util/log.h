@@ -30,7 +30,7 @@ static inline bool log_enabled(enum log_level level)
 void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define log_err(tag, ...) log_msg(LOG_ERROR, tag, __VA_ARGS__)
+#define log_err(tag, ...)  log_msg(LOG_ERROR, tag, __VA_ARGS__)
 #define log_warn(tag, ...) log_msg(LOG_WARN, tag, __VA_ARGS__)
 #define log_info(tag, ...)                                                     \
 	do {                                                                   \

@@ -131,7 +131,8 @@ static enum exit_action exit_system_event(struct vcpu *v)
 {
 	uint32_t type = v->run->system_event.type;
 
-	if (type == KVM_SYSTEM_EVENT_SHUTDOWN || type == KVM_SYSTEM_EVENT_RESET) {
+	if (type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+	    type == KVM_SYSTEM_EVENT_RESET) {
 		vm_request_stop(v->vm, HYVE_EXIT_OK,
 				type == KVM_SYSTEM_EVENT_RESET
 					? "the guest asked for a reset"

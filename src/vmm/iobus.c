@@ -17,8 +17,8 @@
 
 static pthread_mutex_t iobus_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void post_read(struct iobus_dev *dev, uint64_t offset,
-		      unsigned int size, uint64_t *val)
+static void post_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
+		      uint64_t *val)
 {
 	(void)dev, (void)offset, (void)size, (void)val;
 }

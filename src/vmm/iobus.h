@@ -32,8 +32,8 @@ struct iobus_ops {
 	 */
 	void (*read)(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 		     uint64_t *val);
-	void (*write)(struct iobus_dev *dev, uint64_t offset,
-		      unsigned int size, uint64_t val);
+	void (*write)(struct iobus_dev *dev, uint64_t offset, unsigned int size,
+		      uint64_t val);
 };
 
 /* Embed this as the first member of a device's state. */

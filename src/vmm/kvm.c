@@ -41,8 +41,8 @@ static const struct kvm_cap_need kvm_caps[] = {
 	  "to know how many vCPUs a VM may have", 1 },
 };
 
-int kvm_check(int api_version, kvm_ext_fn ext, void *ctx,
-	      struct kvm_host *host, char *err, size_t errlen)
+int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
+	      char *err, size_t errlen)
 {
 	if (api_version != KVM_EXPECTED_API_VERSION) {
 		snprintf(err, errlen,
@@ -80,8 +80,7 @@ static int kvm_ext_ioctl(void *ctx, long cap)
 	return r < 0 ? -errno : r;
 }
 
-int kvm_open(const char *path, struct kvm_host *host, char *err,
-	     size_t errlen)
+int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen)
 {
 	int version, r;
 
@@ -90,7 +89,7 @@ int kvm_open(const char *path, struct kvm_host *host, char *err,
 	if (host->fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s%s", path, strerror(-r),
-			 r == -ENOENT ? " (is the kvm module loaded?)"
+			 r == -ENOENT	? " (is the kvm module loaded?)"
 			 : r == -EACCES ? " (is this user in the kvm group?)"
 					: "");
 		return r;

@@ -15,9 +15,9 @@
 
 struct kvm_host {
 	int fd;
-	int max_vcpus;	  /* KVM_CAP_MAX_VCPUS */
-	int nr_memslots;  /* KVM_CAP_NR_MEMSLOTS */
-	size_t run_size;  /* KVM_GET_VCPU_MMAP_SIZE */
+	int max_vcpus;	 /* KVM_CAP_MAX_VCPUS */
+	int nr_memslots; /* KVM_CAP_NR_MEMSLOTS */
+	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
 };
 
 /*
@@ -31,12 +31,11 @@ typedef int (*kvm_ext_fn)(void *ctx, long cap);
  * nr_memslots.  On failure returns -ENOTSUP or the query's error and writes
  * one line naming the culprit into err.
  */
-int kvm_check(int api_version, kvm_ext_fn ext, void *ctx,
-	      struct kvm_host *host, char *err, size_t errlen);
+int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
+	      char *err, size_t errlen);
 
 /* Open path (normally "/dev/kvm") and run kvm_check against it. */
-int kvm_open(const char *path, struct kvm_host *host, char *err,
-	     size_t errlen);
+int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen);
 void kvm_close(struct kvm_host *host);
 
 #endif

@@ -17,7 +17,9 @@ int mem_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size,
 			return -EINVAL;
 	}
 	gm->region[gm->count++] = (struct mem_region){
-		.gpa = gpa, .size = size, .host = host,
+		.gpa = gpa,
+		.size = size,
+		.host = host,
 	};
 	gm->ram_bytes += size;
 	return 0;

@@ -22,9 +22,9 @@
 #define MEM_MAX_REGIONS 4
 
 struct mem_region {
-	uint64_t gpa;	/* first guest-physical address */
-	uint64_t size;	/* bytes */
-	uint8_t *host;	/* host address of gpa */
+	uint64_t gpa;  /* first guest-physical address */
+	uint64_t size; /* bytes */
+	uint8_t *host; /* host address of gpa */
 };
 
 struct guest_mem {

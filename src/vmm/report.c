@@ -223,13 +223,13 @@ int report_exit_status(const struct kvm_run *run)
 const char *report_exit_status_name(int status)
 {
 	static const char *const names[] = {
-	    [HYVE_EXIT_OK] = "success",
-	    [HYVE_EXIT_USAGE] = "usage error or unusable host",
-	    [HYVE_EXIT_ENTRY_FAILED] = "VM entry failed",
-	    [HYVE_EXIT_INTERNAL] = "KVM internal error",
-	    [HYVE_EXIT_TRIPLE_FAULT] = "guest triple fault",
-	    [HYVE_EXIT_UNHANDLED] = "unhandled exit",
-	    [HYVE_EXIT_KVM_ERROR] = "KVM ioctl failed",
+		[HYVE_EXIT_OK] = "success",
+		[HYVE_EXIT_USAGE] = "usage error or unusable host",
+		[HYVE_EXIT_ENTRY_FAILED] = "VM entry failed",
+		[HYVE_EXIT_INTERNAL] = "KVM internal error",
+		[HYVE_EXIT_TRIPLE_FAULT] = "guest triple fault",
+		[HYVE_EXIT_UNHANDLED] = "unhandled exit",
+		[HYVE_EXIT_KVM_ERROR] = "KVM ioctl failed",
 	};
 
 	if (status >= 0 && (size_t)status < ARRAY_SIZE(names) && names[status])
@@ -251,36 +251,36 @@ static void put_text(FILE *out, const char *text)
 /* KVM_EXIT_FAIL_ENTRY ------------------------------------------------ */
 
 static const char vmx_vmfail_text[] =
-    "VMLAUNCH/VMRESUME failed (VMfailValid) before loading any guest\n"
-    "state; the VM-instruction error field says why.";
+	"VMLAUNCH/VMRESUME failed (VMfailValid) before loading any guest\n"
+	"state; the VM-instruction error field says why.";
 static const char vmx_vmfail_setup_text[] =
-    "The VMCS that KVM built is at fault, not the guest: SDM Vol. 3C,\n"
-    "\"Checks on VMX Controls and Host-State Area\".";
+	"The VMCS that KVM built is at fault, not the guest: SDM Vol. 3C,\n"
+	"\"Checks on VMX Controls and Host-State Area\".";
 static const char vmx_failed_text[] =
-    "Bit 31 set: the controls and host state passed their checks; the\n"
-    "entry failed while checking or loading the guest state.";
+	"Bit 31 set: the controls and host state passed their checks; the\n"
+	"entry failed while checking or loading the guest state.";
 static const char vmx_igs_text[] =
-    "Invalid guest state: a segment register, CR0/CR4/EFER, RFLAGS, RIP\n"
-    "or the activity/interruptibility state broke a rule of SDM Vol. 3C,\n"
-    "\"Checks on the Guest State Area\".";
+	"Invalid guest state: a segment register, CR0/CR4/EFER, RFLAGS, RIP\n"
+	"or the activity/interruptibility state broke a rule of SDM Vol. 3C,\n"
+	"\"Checks on the Guest State Area\".";
 static const char vmx_msr_text[] =
-    "MSR loading: the CPU refused an entry of the VM-entry MSR-load area\n"
-    "(SDM Vol. 3C, \"Loading MSRs\"); the exit qualification, which KVM\n"
-    "does not pass on, says which entry.";
+	"MSR loading: the CPU refused an entry of the VM-entry MSR-load area\n"
+	"(SDM Vol. 3C, \"Loading MSRs\"); the exit qualification, which KVM\n"
+	"does not pass on, says which entry.";
 static const char vmx_mc_text[] =
-    "Machine-check event during VM entry: the host hardware reported an\n"
-    "error; the guest did not cause it.";
+	"Machine-check event during VM entry: the host hardware reported an\n"
+	"error; the guest did not cause it.";
 static const char svm_invalid_text[] =
-    "VMRUN found invalid guest state in the VMCB (SVM's counterpart of\n"
-    "VMX reason 33): EFER, CR0/CR3/CR4, a segment or event injection\n"
-    "broke a rule of AMD APM Vol. 2, \"Canonicalization and Consistency\n"
-    "Checks\".";
+	"VMRUN found invalid guest state in the VMCB (SVM's counterpart of\n"
+	"VMX reason 33): EFER, CR0/CR3/CR4, a segment or event injection\n"
+	"broke a rule of AMD APM Vol. 2, \"Canonicalization and Consistency\n"
+	"Checks\".";
 static const char svm_mc_text[] =
-    "Machine check (#MC) during VMRUN or the guest (SVM's counterpart of\n"
-    "VMX reason 41): the host hardware reported an error.";
+	"Machine check (#MC) during VMRUN or the guest (SVM's counterpart of\n"
+	"VMX reason 41): the host hardware reported an error.";
 static const char svm_no_msr_text[] =
-    "SVM has no MSR-load area at VMRUN, so VMX reason 34 (MSR loading)\n"
-    "has no SVM counterpart.";
+	"SVM has no MSR-load area at VMRUN, so VMX reason 34 (MSR loading)\n"
+	"has no SVM counterpart.";
 
 static bool vmx_is_reason(uint64_t v, uint32_t basic)
 {
@@ -426,11 +426,12 @@ static void cause_internal(FILE *out, const struct report_state *st,
 			   const char *who)
 {
 	static const char *const what[] = {
-	    [KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
-	    [KVM_INTERNAL_ERROR_SIMUL_EX] = "fault while delivering an event",
-	    [KVM_INTERNAL_ERROR_DELIVERY_EV] = "exit during event delivery",
-	    [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] =
-		"hardware exit KVM does not handle",
+		[KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] =
+			"fault while delivering an event",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "exit during event delivery",
+		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] =
+			"hardware exit KVM does not handle",
 	};
 	const struct kvm_run *run = &st->run;
 	uint32_t sub = run->internal.suberror;
@@ -531,27 +532,32 @@ struct bit_name {
 };
 
 static const struct bit_name rflags_bits[] = {
-    {0, "CF"},	{2, "PF"},   {4, "AF"},	  {6, "ZF"},  {7, "SF"},  {8, "TF"},
-    {9, "IF"},	{10, "DF"},  {11, "OF"},  {14, "NT"}, {16, "RF"}, {17, "VM"},
-    {18, "AC"}, {19, "VIF"}, {20, "VIP"}, {21, "ID"},
+	{ 0, "CF" },  { 2, "PF" },   { 4, "AF" },   { 6, "ZF" },
+	{ 7, "SF" },  { 8, "TF" },   { 9, "IF" },   { 10, "DF" },
+	{ 11, "OF" }, { 14, "NT" },  { 16, "RF" },  { 17, "VM" },
+	{ 18, "AC" }, { 19, "VIF" }, { 20, "VIP" }, { 21, "ID" },
 };
 
 static const struct bit_name cr0_bits[] = {
-    {0, "PE"},	{1, "MP"},  {2, "EM"},	{3, "TS"},  {4, "ET"},	{5, "NE"},
-    {16, "WP"}, {18, "AM"}, {29, "NW"}, {30, "CD"}, {31, "PG"},
+	{ 0, "PE" },  { 1, "MP" },  { 2, "EM" },  { 3, "TS" },
+	{ 4, "ET" },  { 5, "NE" },  { 16, "WP" }, { 18, "AM" },
+	{ 29, "NW" }, { 30, "CD" }, { 31, "PG" },
 };
 
 static const struct bit_name cr4_bits[] = {
-    {0, "VME"},	   {1, "PVI"},	    {2, "TSD"},		{3, "DE"},
-    {4, "PSE"},	   {5, "PAE"},	    {6, "MCE"},		{7, "PGE"},
-    {8, "PCE"},	   {9, "OSFXSR"},   {10, "OSXMMEXCPT"}, {11, "UMIP"},
-    {12, "LA57"},  {13, "VMXE"},    {14, "SMXE"},	{16, "FSGSBASE"},
-    {17, "PCIDE"}, {18, "OSXSAVE"}, {20, "SMEP"},	{21, "SMAP"},
-    {22, "PKE"},   {23, "CET"},	    {24, "PKS"},
+	{ 0, "VME" },	    { 1, "PVI" },	  { 2, "TSD" },
+	{ 3, "DE" },	    { 4, "PSE" },	  { 5, "PAE" },
+	{ 6, "MCE" },	    { 7, "PGE" },	  { 8, "PCE" },
+	{ 9, "OSFXSR" },    { 10, "OSXMMEXCPT" }, { 11, "UMIP" },
+	{ 12, "LA57" },	    { 13, "VMXE" },	  { 14, "SMXE" },
+	{ 16, "FSGSBASE" }, { 17, "PCIDE" },	  { 18, "OSXSAVE" },
+	{ 20, "SMEP" },	    { 21, "SMAP" },	  { 22, "PKE" },
+	{ 23, "CET" },	    { 24, "PKS" },
 };
 
 static const struct bit_name efer_bits[] = {
-    {0, "SCE"}, {8, "LME"}, {10, "LMA"}, {11, "NXE"}, {12, "SVME"},
+	{ 0, "SCE" },  { 8, "LME" },   { 10, "LMA" },
+	{ 11, "NXE" }, { 12, "SVME" },
 };
 
 static void put_bits(FILE *out, uint64_t v, const struct bit_name *t, size_t n)
@@ -574,11 +580,12 @@ static void put_regs(FILE *out, const struct kvm_regs *r)
 		const char *name;
 		uint64_t v;
 	} g[] = {
-	    {"rax", r->rax}, {"rbx", r->rbx}, {"rcx", r->rcx}, {"rdx", r->rdx},
-	    {"rsi", r->rsi}, {"rdi", r->rdi}, {"rsp", r->rsp}, {"rbp", r->rbp},
-	    {"r8", r->r8},   {"r9", r->r9},   {"r10", r->r10}, {"r11", r->r11},
-	    {"r12", r->r12}, {"r13", r->r13}, {"r14", r->r14}, {"r15", r->r15},
-	    {"rip", r->rip},
+		{ "rax", r->rax }, { "rbx", r->rbx }, { "rcx", r->rcx },
+		{ "rdx", r->rdx }, { "rsi", r->rsi }, { "rdi", r->rdi },
+		{ "rsp", r->rsp }, { "rbp", r->rbp }, { "r8", r->r8 },
+		{ "r9", r->r9 },   { "r10", r->r10 }, { "r11", r->r11 },
+		{ "r12", r->r12 }, { "r13", r->r13 }, { "r14", r->r14 },
+		{ "r15", r->r15 }, { "rip", r->rip },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(g); i++)
@@ -601,10 +608,10 @@ static void put_seg(FILE *out, const char *name, const struct kvm_segment *s)
 
 static void put_sregs(FILE *out, const struct kvm_sregs *s)
 {
-	const struct kvm_segment *seg[] = {&s->cs, &s->ds, &s->es, &s->fs,
-					   &s->gs, &s->ss, &s->tr, &s->ldt};
-	static const char *const names[] = {"cs", "ds", "es", "fs",
-					    "gs", "ss", "tr", "ldt"};
+	const struct kvm_segment *seg[] = { &s->cs, &s->ds, &s->es, &s->fs,
+					    &s->gs, &s->ss, &s->tr, &s->ldt };
+	static const char *const names[] = { "cs", "ds", "es", "fs",
+					     "gs", "ss", "tr", "ldt" };
 
 	fprintf(out, "  seg sel  base             limit    type s dpl p l db "
 		     "g\n");

@@ -38,8 +38,7 @@ static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, int id)
 	}
 }
 
-int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err,
-		size_t errlen)
+int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 {
 	struct kvm_cpuid2 *c;
 	size_t csize;

@@ -211,8 +211,8 @@ static void vm_stop_locked(struct vm *vm, int status, const char *why)
 		struct vcpu *v = &vm->vcpu[i];
 		if (v->run != MAP_FAILED)
 			v->run->immediate_exit = 1;
-		if (v->thread_started && !pthread_equal(v->thread,
-							pthread_self()))
+		if (v->thread_started &&
+		    !pthread_equal(v->thread, pthread_self()))
 			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	}
 	pthread_cond_broadcast(&vm->cond);

@@ -43,13 +43,13 @@ struct vcpu {
 	bool thread_started;
 	/* Per-vCPU so the hot path takes no lock; summed after the stop. */
 	struct exit_stat stats[EXIT_REASON_MAX + 2]; /* last: unknown */
-	uint64_t run_ns; /* time inside KVM_RUN */
+	uint64_t run_ns;			     /* time inside KVM_RUN */
 };
 
 struct vm {
 	struct kvm_host *kvm;
 	int fd;
-	void *ram;	/* one host mapping for all of guest RAM */
+	void *ram; /* one host mapping for all of guest RAM */
 	uint64_t ram_bytes;
 	struct guest_mem mem;
 	struct iobus bus;

@@ -14,26 +14,27 @@
 
 #include "arch/x86/memmap.h"
 
-#define PTE_P (1ULL << 0)
+#define PTE_P  (1ULL << 0)
 #define PTE_RW (1ULL << 1)
 #define PTE_PS (1ULL << 7)
-#define GIB (1ULL << 30)
+#define GIB    (1ULL << 30)
 
 /* Segment descriptor: base, limit, access byte and flags nibble. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access,
 			  uint8_t flags)
 {
-	return (uint64_t)(limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
-	       ((uint64_t)access << 40) | ((uint64_t)(limit >> 16 & 0xf) << 48) |
+	return (uint64_t)(limit & 0xffff) |
+	       ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
+	       ((uint64_t)(limit >> 16 & 0xf) << 48) |
 	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
 }
 
 #define GDT_CODE64_ACCESS 0x9b /* present, code, execute/read, accessed */
-#define GDT_DATA_ACCESS 0x93   /* present, data, read/write, accessed */
-#define GDT_TSS_ACCESS 0x8b    /* present, 64-bit TSS, busy */
-#define GDT_FLAGS_CODE64 0xa   /* G, L */
-#define GDT_FLAGS_DATA 0xc     /* G, D/B */
-#define TSS_LIMIT 0x67
+#define GDT_DATA_ACCESS	  0x93 /* present, data, read/write, accessed */
+#define GDT_TSS_ACCESS	  0x8b /* present, 64-bit TSS, busy */
+#define GDT_FLAGS_CODE64  0xa  /* G, L */
+#define GDT_FLAGS_DATA	  0xc  /* G, D/B */
+#define TSS_LIMIT	  0x67
 
 uint64_t longmode_map_top(const struct guest_mem *gm)
 {
@@ -114,8 +115,7 @@ void longmode_sregs(struct kvm_sregs *s)
 		.type = GDT_TSS_ACCESS & 0xf,
 		.present = 1,
 	};
-	s->ldt = (struct kvm_segment){ .unusable = 1, .type = 2,
-				       .present = 1 };
+	s->ldt = (struct kvm_segment){ .unusable = 1, .type = 2, .present = 1 };
 	s->gdt.base = MEMMAP_GDT;
 	s->gdt.limit = 5 * 8 - 1;
 	/* No IDT: an exception becomes a triple fault, which hyve reports. */

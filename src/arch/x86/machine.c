@@ -45,8 +45,8 @@ struct machine {
 	struct com_port com1;
 	bool com1_made;
 	struct debug_exit dbg;
-	int serial_fd;		/* -1, stdout, or a file we opened */
-	bool serial_created;	/* we created serial_path: remove on failure */
+	int serial_fd;	     /* -1, stdout, or a file we opened */
+	bool serial_created; /* we created serial_path: remove on failure */
 	bool raw_term;
 	struct term_escape esc;
 	uint8_t pending[256]; /* input the UART had no room for yet */
@@ -83,9 +83,9 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 		return 0;
 	case CLI_SERIAL_FILE:
 		m->serial_created = stat(cfg->serial_path, &st) < 0;
-		m->serial_fd = open(cfg->serial_path,
-				    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				    0644);
+		m->serial_fd =
+			open(cfg->serial_path,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (m->serial_fd < 0) {
 			m->serial_created = false;
 			snprintf(err, errlen, "--serial file=%s: %s",
@@ -115,8 +115,8 @@ static int machine_load(struct machine *m, const struct machine_image *demo,
 				       errlen);
 	if (r)
 		return r;
-	log_info("boot", "%s: %s image at %#" PRIx64 "..%#" PRIx64
-		 ", entry %#" PRIx64,
+	log_info("boot",
+		 "%s: %s image at %#" PRIx64 "..%#" PRIx64 ", entry %#" PRIx64,
 		 cfg->kernel ? cfg->kernel : demo->name,
 		 loader_format_name(img.format), img.start, img.end, img.entry);
 	r = boot64_setup(&m->vm.mem, cfg->cpus, cfg->cmdline, err, errlen);

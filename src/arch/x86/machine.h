@@ -20,6 +20,7 @@ struct machine_image {
 };
 
 /* Build, boot and tear down the machine; returns the process exit status. */
-int machine_run(const struct hyve_config *cfg, const struct machine_image *demo);
+int machine_run(const struct hyve_config *cfg,
+		const struct machine_image *demo);
 
 #endif

@@ -27,36 +27,36 @@
 
 #include <stdint.h>
 
-#define MEMMAP_GDT 0x1000ULL
-#define MEMMAP_TSS 0x2000ULL
-#define MEMMAP_BOOT_INFO 0x3000ULL
-#define MEMMAP_CMDLINE 0x4000ULL
-#define MEMMAP_CMDLINE_MAX 0x1000ULL /* bytes, including the NUL */
-#define MEMMAP_PML4 0x10000ULL
-#define MEMMAP_PDPT 0x11000ULL
-#define MEMMAP_PD 0x12000ULL
-#define MEMMAP_PD_COUNT 65ULL /* 64 GiB of RAM plus the hole */
-#define MEMMAP_STACK_TOP 0x80000ULL
+#define MEMMAP_GDT	     0x1000ULL
+#define MEMMAP_TSS	     0x2000ULL
+#define MEMMAP_BOOT_INFO     0x3000ULL
+#define MEMMAP_CMDLINE	     0x4000ULL
+#define MEMMAP_CMDLINE_MAX   0x1000ULL /* bytes, including the NUL */
+#define MEMMAP_PML4	     0x10000ULL
+#define MEMMAP_PDPT	     0x11000ULL
+#define MEMMAP_PD	     0x12000ULL
+#define MEMMAP_PD_COUNT	     65ULL /* 64 GiB of RAM plus the hole */
+#define MEMMAP_STACK_TOP     0x80000ULL
 #define MEMMAP_BOOT_AREA_END 0x100000ULL /* nothing may load below this */
-#define MEMMAP_KERNEL 0x100000ULL
+#define MEMMAP_KERNEL	     0x100000ULL
 
 #define MEMMAP_HOLE_START 0xc0000000ULL
-#define MEMMAP_HOLE_END 0x100000000ULL
+#define MEMMAP_HOLE_END	  0x100000000ULL
 
 #define MEMMAP_RAM_MIN (2ULL << 20)
 #define MEMMAP_RAM_MAX (64ULL << 30)
 
 /* GDT selectors set up for direct 64-bit entry. */
 #define MEMMAP_SEL_CODE64 0x08
-#define MEMMAP_SEL_DATA 0x10
-#define MEMMAP_SEL_TSS 0x18
+#define MEMMAP_SEL_DATA	  0x10
+#define MEMMAP_SEL_TSS	  0x18
 
 /*
  * The boot information block at MEMMAP_BOOT_INFO, for guests entered
  * directly in 64-bit mode (raw and ELF).  RDI holds its address at entry.
  * All fields are little-endian; the layout is ABI for hyve's guests.
  */
-#define HYVE_BOOT_MAGIC 0x544f4f4245565948ULL /* "HYVEBOOT" */
+#define HYVE_BOOT_MAGIC	  0x544f4f4245565948ULL /* "HYVEBOOT" */
 #define HYVE_BOOT_MAX_RAM 4
 
 struct hyve_boot_ram {

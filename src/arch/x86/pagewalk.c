@@ -113,10 +113,10 @@ int pagewalk_translate(const struct guest_mem *gm,
 		unsigned int bits;
 
 		m = (struct walk_mode){
-		    .levels = (sregs->cr4 & CR4_LA57) ? 5 : 4,
-		    .index_bits = 9,
-		    .entry_bytes = 8,
-		    .max_ps_level = 3,
+			.levels = (sregs->cr4 & CR4_LA57) ? 5 : 4,
+			.index_bits = 9,
+			.entry_bytes = 8,
+			.max_ps_level = 3,
 		};
 		/* Bits 63:N-1 must all equal bit N-1 (N = 48 or 57). */
 		bits = 12 + 9 * m.levels;
@@ -129,20 +129,20 @@ int pagewalk_translate(const struct guest_mem *gm,
 	} else if (sregs->cr4 & CR4_PAE) {
 		/* The PDPT is 32-byte aligned; CR3 bits 31:5 locate it. */
 		m = (struct walk_mode){
-		    .levels = 3,
-		    .index_bits = 9,
-		    .entry_bytes = 8,
-		    .max_ps_level = 2,
+			.levels = 3,
+			.index_bits = 9,
+			.entry_bytes = 8,
+			.max_ps_level = 2,
 		};
 		table = sregs->cr3 & 0xffffffe0ULL;
 	} else {
 		/* Without CR4.PSE the PS bit of a PDE is ignored. */
 		m = (struct walk_mode){
-		    .levels = 2,
-		    .index_bits = 10,
-		    .entry_bytes = 4,
-		    .max_ps_level = (sregs->cr4 & CR4_PSE) ? 2 : 1,
-		    .ps_ignored = true,
+			.levels = 2,
+			.index_bits = 10,
+			.entry_bytes = 4,
+			.max_ps_level = (sregs->cr4 & CR4_PSE) ? 2 : 1,
+			.ps_ignored = true,
 		};
 		table = sregs->cr3 & 0xfffff000ULL;
 	}
