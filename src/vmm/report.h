@@ -5,8 +5,9 @@
  *
  * The vCPU thread fills a struct report_state at the failing exit (a copy of
  * the kvm_run record, KVM_GET_REGS, KVM_GET_SREGS, and the code bytes at RIP
- * read through pagewalk_read()), then calls report_format() and exits with
- * report_exit_status().  Everything here is pure formatting over that copy:
+ * read through pagewalk_read()) and hands it to vm_fail(); main's thread
+ * prints it with report_format() once every vCPU has stopped and the
+ * terminal is restored, and hyve exits with report_exit_status().  Everything here is pure formatting over that copy:
  * no ioctls, no globals, so any thread may call it and unit tests can feed it
  * crafted records.  Values that came from the kernel (ndata, insn_size) are
  * range-checked like guest input.
