@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arch/x86/memmap.h"
+#include "vmm/vm.h"
 
 enum {
 	OPT_KERNEL = 0x100,
@@ -109,7 +110,7 @@ static int cli_parse_cpus(const char *s, unsigned int *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*end || errno || v == 0 || v > 1024)
+	if (*end || errno || v == 0 || v > VM_MAX_VCPUS)
 		return -EINVAL;
 	*out = (unsigned int)v;
 	return 0;
@@ -195,8 +196,8 @@ static enum cli_action cli_parse_run(int argc, char **argv,
 			if (cli_parse_cpus(optarg, &cfg->cpus)) {
 				snprintf(err, errlen,
 					 "--cpus: '%s' is not a vCPU count "
-					 "from 1 to 1024",
-					 optarg);
+					 "from 1 to %d",
+					 optarg, VM_MAX_VCPUS);
 				return CLI_ERROR;
 			}
 			break;
@@ -303,7 +304,7 @@ void cli_print_help(FILE *out)
 	      "         port (--debug-exit)\n"
 	      "    128+N  hyve was ended by signal N\n"
 	      "\n"
-	      "    Failures 4 to 12 print a report of the vCPU's registers "
+	      "    Failures 4 to 10 print a report of the vCPU's registers "
 	      "and\n"
 	      "    the bytes at RIP on stderr.  See hyve(1).\n",
 	      out);

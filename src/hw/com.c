@@ -28,10 +28,14 @@ static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 {
 	struct com_port *com = (struct com_port *)dev;
 
-	/* A wider access reads the one register at the address. */
+	/*
+	 * A wider access reads the one register at the address; the bytes
+	 * above it keep the bus's all-ones, as on an 8-bit ISA device.
+	 */
 	(void)size;
 	pthread_mutex_lock(&com->lock);
-	*val = uart16550_read(&com->uart, (unsigned int)offset);
+	*val = (*val & ~0xffULL) |
+	       uart16550_read(&com->uart, (unsigned int)offset);
 	pthread_mutex_unlock(&com->lock);
 }
 

@@ -92,36 +92,48 @@ static void iobus_log_unclaimed(struct iobus *bus, enum iobus_space space,
 {
 	/* Tag the space in the top bit so a port and an address never clash. */
 	uint64_t key = addr ^ ((uint64_t)space << 63);
-	bool seen = false;
+	bool log = true, last = false;
 
 	if (!log_enabled(LOG_INFO))
 		return;
 	pthread_mutex_lock(&iobus_log_lock);
-	for (unsigned int i = 0; i < bus->logged_count && !seen; i++)
-		seen = bus->logged[i] == key;
-	if (!seen) {
-		if (bus->logged_count < IOBUS_MAX_LOGGED)
-			bus->logged[bus->logged_count++] = key;
-		else if (!bus->logged_full)
-			bus->logged_full = true;
-		else
-			seen = true;
+	for (unsigned int i = 0; i < bus->logged_count && log; i++)
+		log = bus->logged[i] != key;
+	if (log && bus->logged_count < IOBUS_MAX_LOGGED) {
+		bus->logged[bus->logged_count++] = key;
+	} else if (log) {
+		/* The table is full: say so once, then go quiet. */
+		log = !bus->logged_full;
+		last = bus->logged_full = true;
 	}
 	pthread_mutex_unlock(&iobus_log_lock);
-	if (seen)
-		return;
-	log_info("iobus", "unclaimed %s %s at %#" PRIx64 " absorbed%s",
-		 space == IOBUS_PIO ? "port" : "MMIO", write ? "write" : "read",
-		 addr,
-		 bus->logged_count == IOBUS_MAX_LOGGED && bus->logged_full
-			 ? " (further unclaimed addresses are not logged)"
-			 : "");
+	if (log)
+		log_info("iobus", "unclaimed %s %s at %#" PRIx64 " absorbed%s",
+			 space == IOBUS_PIO ? "port" : "MMIO",
+			 write ? "write" : "read", addr,
+			 last ? " (further unclaimed addresses are not logged)"
+			      : "");
+}
+
+/*
+ * The range that claims a whole access.  One that starts in a range but runs
+ * past its end is unclaimed: a device only ever sees accesses inside it.
+ */
+static const struct iobus_range *iobus_claim(const struct iobus *bus,
+					     enum iobus_space space,
+					     uint64_t addr, unsigned int size)
+{
+	const struct iobus_range *r = iobus_find(bus, space, addr);
+
+	if (r && size > r->len - (addr - r->base))
+		return NULL;
+	return r;
 }
 
 bool iobus_read(struct iobus *bus, enum iobus_space space, uint64_t addr,
 		unsigned int size, uint64_t *val)
 {
-	const struct iobus_range *r = iobus_find(bus, space, addr);
+	const struct iobus_range *r = iobus_claim(bus, space, addr, size);
 
 	*val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 	if (!r) {
@@ -135,7 +147,7 @@ bool iobus_read(struct iobus *bus, enum iobus_space space, uint64_t addr,
 bool iobus_write(struct iobus *bus, enum iobus_space space, uint64_t addr,
 		 unsigned int size, uint64_t val)
 {
-	const struct iobus_range *r = iobus_find(bus, space, addr);
+	const struct iobus_range *r = iobus_claim(bus, space, addr, size);
 
 	if (!r) {
 		iobus_log_unclaimed(bus, space, addr, true);

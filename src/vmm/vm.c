@@ -21,9 +21,6 @@
 #include "util/log.h"
 #include "vmm/vcpu.h"
 
-/* Where KVM puts the three-page real-mode TSS on Intel: the top of the hole. */
-#define VM_TSS_ADDR 0xfffbd000ULL
-
 static enum report_cpu_vendor vm_host_vendor(void)
 {
 	unsigned int eax, ebx, ecx, edx;
@@ -59,7 +56,7 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(-r));
 		goto fail;
 	}
-	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR) < 0) {
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, MEMMAP_KVM_TSS) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(-r));
 		goto fail;
@@ -140,9 +137,12 @@ int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen)
 	if (ncpus == 0 || ncpus > VM_MAX_VCPUS ||
 	    ncpus > (unsigned int)vm->kvm->max_vcpus) {
 		snprintf(err, errlen,
-			 "--cpus %u: this host allows 1 to %d vCPUs", ncpus,
+			 "--cpus %u: at most %d vCPUs here (KVM allows %d, "
+			 "hyve %d)",
+			 ncpus,
 			 vm->kvm->max_vcpus < VM_MAX_VCPUS ? vm->kvm->max_vcpus
-							   : VM_MAX_VCPUS);
+							   : VM_MAX_VCPUS,
+			 vm->kvm->max_vcpus, VM_MAX_VCPUS);
 		return -EINVAL;
 	}
 	r = vm_get_cpuid(vm, err, errlen);
@@ -184,15 +184,18 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 	/* Only vCPU 0 runs guest code until APs can be started (vcpu.c). */
 	vm->running = 1;
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		/* Under the lock: a stopping vCPU reads thread_started. */
+		pthread_mutex_lock(&vm->lock);
 		r = pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
 				   &vm->vcpu[i]);
+		vm->vcpu[i].thread_started = r == 0;
+		pthread_mutex_unlock(&vm->lock);
 		if (r) {
 			snprintf(err, errlen, "cannot start vCPU %u: %s", i,
 				 strerror(r));
 			vm_request_stop(vm, HYVE_EXIT_USAGE, "start failed");
 			return -r;
 		}
-		vm->vcpu[i].thread_started = true;
 	}
 	return 0;
 }

@@ -227,8 +227,12 @@ static void machine_loop(struct machine *m)
 		/* Wait for the guest to drain the UART before reading more. */
 		if (m->stdin_open && !m->npending)
 			pfd[2].fd = STDIN_FILENO;
-		if (poll(pfd, 3, m->npending ? 10 : -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, m->npending ? 10 : -1) < 0 && errno != EINTR) {
+			log_err("machine", "poll: %s", strerror(errno));
+			vm_request_stop(&m->vm, HYVE_EXIT_KVM_ERROR,
+					"the event loop failed");
 			break;
+		}
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si))

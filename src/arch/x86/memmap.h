@@ -16,7 +16,8 @@
  *   0x0009_fc00  0x000f_ffff  reserved: EBDA, VGA, BIOS, firmware tables
  *   0x0010_0000  ...          kernel image (raw binaries load here)
  *   ...          0xbfff_ffff  RAM below the hole
- *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, IOAPIC, LAPIC
+ *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, IOAPIC, LAPIC,
+ *                             KVM's real-mode TSS at 0xfffb_d000
  *   0x1_0000_0000 ...         RAM above the hole, if RAM is over 3 GiB
  *
  * Guest RAM is one host mapping; the part beyond 3 GiB is placed above the
@@ -39,6 +40,9 @@
 #define MEMMAP_STACK_TOP     0x80000ULL
 #define MEMMAP_BOOT_AREA_END 0x100000ULL /* nothing may load below this */
 #define MEMMAP_KERNEL	     0x100000ULL
+
+/* KVM's three-page real-mode TSS (used on Intel hosts), in the hole. */
+#define MEMMAP_KVM_TSS 0xfffbd000ULL
 
 #define MEMMAP_HOLE_START 0xc0000000ULL
 #define MEMMAP_HOLE_END	  0x100000000ULL
