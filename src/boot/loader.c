@@ -188,9 +188,8 @@ static int loader_elf(const struct loader_src *src, const struct guest_mem *gm,
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
 
-		if (p->p_type != PT_LOAD || p->p_memsz == 0)
+		if (p->p_type != PT_LOAD)
 			continue;
-		nload++;
 		if (p->p_filesz > p->p_memsz) {
 			snprintf(err, errlen,
 				 "%s: ELF segment %u has more file bytes "
@@ -198,6 +197,9 @@ static int loader_elf(const struct loader_src *src, const struct guest_mem *gm,
 				 src->name, i);
 			return -ENOEXEC;
 		}
+		if (p->p_memsz == 0)
+			continue;
+		nload++;
 		if (p->p_offset > src->size ||
 		    p->p_filesz > src->size - p->p_offset) {
 			snprintf(err, errlen,

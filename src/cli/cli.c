@@ -226,9 +226,20 @@ static enum cli_action cli_parse_run(int argc, char **argv,
 				 argv[optind - 1]);
 			return CLI_ERROR;
 		default:
-			snprintf(err, errlen,
-				 "unknown option '%s' (see hyve run --help)",
-				 argv[optind - 1]);
+			/*
+			 * A short option inside a group ("-zv") leaves optind
+			 * on the same word, so name it by optopt.
+			 */
+			if (optopt > 0 && optopt < 0x100)
+				snprintf(err, errlen,
+					 "unknown option '-%c' (see hyve run "
+					 "--help)",
+					 optopt);
+			else
+				snprintf(err, errlen,
+					 "unknown option '%s' (see hyve run "
+					 "--help)",
+					 argv[optind - 1]);
 			return CLI_ERROR;
 		}
 	}

@@ -59,6 +59,13 @@ int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
 				 c->name, strerror(-r));
 			return r;
 		}
+		if (r < c->min && r > 0) {
+			snprintf(err, errlen,
+				 "/dev/kvm offers %d for %s; hyve needs at "
+				 "least %d %s",
+				 r, c->name, c->min, c->why);
+			return -ENOTSUP;
+		}
 		if (r < c->min) {
 			snprintf(err, errlen,
 				 "/dev/kvm lacks %s (hyve needs it %s)",

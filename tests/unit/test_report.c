@@ -23,16 +23,16 @@
 /* A plausible 64-bit vCPU, as hyve's loader leaves it. */
 static void base_state(struct report_state *st, int exit_reason)
 {
-	static const uint8_t code[] = {0x0f, 0x01, 0xd9, 0x90};
+	static const uint8_t code[] = { 0x0f, 0x01, 0xd9, 0x90 };
 	struct kvm_segment cs = {
-	    .base = 0,
-	    .limit = 0xffffffff,
-	    .selector = 0x08,
-	    .type = 11,
-	    .present = 1,
-	    .s = 1,
-	    .l = 1,
-	    .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = 0x08,
+		.type = 11,
+		.present = 1,
+		.s = 1,
+		.l = 1,
+		.g = 1,
 	};
 	struct kvm_segment ds = cs;
 
@@ -52,13 +52,13 @@ static void base_state(struct report_state *st, int exit_reason)
 	st->sregs.ds = st->sregs.es = st->sregs.fs = st->sregs.gs = ds;
 	st->sregs.ss = ds;
 	st->sregs.tr = (struct kvm_segment){
-	    .base = 0x2000,
-	    .limit = 0x67,
-	    .selector = 0x18,
-	    .type = 11,
-	    .present = 1,
+		.base = 0x2000,
+		.limit = 0x67,
+		.selector = 0x18,
+		.type = 11,
+		.present = 1,
 	};
-	st->sregs.ldt = (struct kvm_segment){.unusable = 1, .type = 2};
+	st->sregs.ldt = (struct kvm_segment){ .unusable = 1, .type = 2 };
 	st->sregs.gdt.base = 0x1000;
 	st->sregs.gdt.limit = 0x27;
 	st->sregs.idt.limit = 0xfff;
@@ -276,7 +276,7 @@ static void test_unknown_vendor(void **state)
 
 static void test_emulation_failure_bytes(void **state)
 {
-	static const uint8_t insn[] = {0x0f, 0x01, 0xd9};
+	static const uint8_t insn[] = { 0x0f, 0x01, 0xd9 };
 	struct report_state st;
 	char *b;
 
@@ -285,7 +285,7 @@ static void test_emulation_failure_bytes(void **state)
 	st.run.emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	st.run.emulation_failure.ndata = 3;
 	st.run.emulation_failure.flags =
-	    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
 	st.run.emulation_failure.insn_size = sizeof(insn);
 	memcpy(st.run.emulation_failure.insn_bytes, insn, sizeof(insn));
 	b = format(&st);
@@ -310,7 +310,7 @@ static void test_emulation_failure_bogus_size(void **state)
 	st.run.emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	st.run.emulation_failure.ndata = 4;
 	st.run.emulation_failure.flags =
-	    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
 	st.run.emulation_failure.insn_size = 200;
 	memset(st.run.emulation_failure.insn_bytes, 0xab, 15);
 	st.run.internal.data[3] = 0xcdcdcdcdcdcdcdcdULL; /* right after */
@@ -465,10 +465,11 @@ static void test_nothing_captured(void **state)
 static void test_exit_status(void **state)
 {
 	static const int all[] = {
-	    HYVE_EXIT_USAGE,	    HYVE_EXIT_ENTRY_FAILED, HYVE_EXIT_INTERNAL,
-	    HYVE_EXIT_TRIPLE_FAULT, HYVE_EXIT_UNHANDLED,    HYVE_EXIT_KVM_ERROR,
+		HYVE_EXIT_USAGE,     HYVE_EXIT_ENTRY_FAILED,
+		HYVE_EXIT_INTERNAL,  HYVE_EXIT_TRIPLE_FAULT,
+		HYVE_EXIT_UNHANDLED, HYVE_EXIT_KVM_ERROR,
 	};
-	struct kvm_run run = {0};
+	struct kvm_run run = { 0 };
 
 	(void)state;
 	run.exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -690,7 +691,7 @@ static void test_pw_long_mode(void **state)
 	assert_int_equal(tr_ok(t, 0xffffffff80001000ULL), 0x1000);
 	/* A table that maps itself still ends after four levels. */
 	assert_int_equal(tr_ok(t, (3ULL << 39) | (3ULL << 30) | (3ULL << 21) |
-				      (3ULL << 12) | 0x18),
+					  (3ULL << 12) | 0x18),
 			 0x1018);
 	/* The gpa need not be RAM; the walk only translates. */
 	assert_int_equal(tr_ok(t, 0x14010), 0x000ffffffffff010ULL);
@@ -786,14 +787,15 @@ static void test_pw_read(void **state)
 	/* Across a page boundary into a non-contiguous page. */
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x12ffc, buf, 8, &got), 0);
+		pagewalk_read(&t->gm, &t->sregs, 0x12ffc, buf, 8, &got), 0);
 	assert_int_equal(got, 8);
 	assert_memory_equal(buf, "\xbc\xbd\xbe\xbf\xc0\xc1\xc2\xc3", 8);
 
 	/* Across a page boundary into an unmapped page. */
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x10ff8, buf, 16, &got), -EFAULT);
+		pagewalk_read(&t->gm, &t->sregs, 0x10ff8, buf, 16, &got),
+		-EFAULT);
 	assert_int_equal(got, 8);
 	assert_memory_equal(buf, "\xa8\xa9\xaa\xab\xac\xad\xae\xaf", 8);
 
@@ -801,26 +803,29 @@ static void test_pw_read(void **state)
 	t->ram[RAM_SIZE - 1] = 0x5a;
 	put64(t, 0x4000 + 0x16 * 8, RAM_SIZE | P);
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x15fff, buf, 4, &got), -EFAULT);
+		pagewalk_read(&t->gm, &t->sregs, 0x15fff, buf, 4, &got),
+		-EFAULT);
 	assert_int_equal(got, 1);
 	assert_int_equal(buf[0], 0x5a);
 
 	/* Nothing mapped at all, a NULL got, and len 0. */
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 4, &got), -EFAULT);
+		pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 4, &got),
+		-EFAULT);
 	assert_int_equal(got, 0);
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 4, NULL), -EFAULT);
+		pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 4, NULL),
+		-EFAULT);
 	assert_int_equal(
-	    pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 0, &got), 0);
+		pagewalk_read(&t->gm, &t->sregs, 0x11000, buf, 0, &got), 0);
 	assert_int_equal(got, 0);
 }
 
 /* RAM that ends mid-page: the copy stops at the last RAM byte. */
 static void test_pw_read_partial_page(void **state)
 {
-	struct guest_mem gm = {0};
-	struct kvm_sregs sregs = {0}; /* paging off */
+	struct guest_mem gm = { 0 };
+	struct kvm_sregs sregs = { 0 }; /* paging off */
 	uint8_t ram[0x1800], buf[32];
 	size_t got = 0;
 
@@ -835,44 +840,46 @@ static void test_pw_read_partial_page(void **state)
 
 	/* The very top of the address space: nothing there, no wrap. */
 	assert_int_equal(
-	    pagewalk_read(&gm, &sregs, UINT64_MAX - 3, buf, 8, &got), -EFAULT);
+		pagewalk_read(&gm, &sregs, UINT64_MAX - 3, buf, 8, &got),
+		-EFAULT);
 	assert_int_equal(got, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_vmx_invalid_guest_state),
-	    cmocka_unit_test(test_vmx_invalid_guest_state_checks),
-	    cmocka_unit_test(test_vmx_msr_loading),
-	    cmocka_unit_test(test_vmx_machine_check),
-	    cmocka_unit_test(test_vmx_insn_error),
-	    cmocka_unit_test(test_svm_invalid),
-	    cmocka_unit_test(test_svm_machine_check),
-	    cmocka_unit_test(test_unknown_vendor),
-	    cmocka_unit_test(test_emulation_failure_bytes),
-	    cmocka_unit_test(test_emulation_failure_bogus_size),
-	    cmocka_unit_test(test_internal_ndata_clamped),
-	    cmocka_unit_test(test_shutdown),
-	    cmocka_unit_test(test_unhandled),
-	    cmocka_unit_test(test_machine_state),
-	    cmocka_unit_test(test_nothing_captured),
-	    cmocka_unit_test(test_exit_status),
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test_setup_teardown(test_pw_paging_off, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_long_mode, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_long_mode_faults, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_la57, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_pae, pw_setup, pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_legacy, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test_setup_teardown(test_pw_read, pw_setup,
-					    pw_teardown),
-	    cmocka_unit_test(test_pw_read_partial_page),
+		cmocka_unit_test(test_vmx_invalid_guest_state),
+		cmocka_unit_test(test_vmx_invalid_guest_state_checks),
+		cmocka_unit_test(test_vmx_msr_loading),
+		cmocka_unit_test(test_vmx_machine_check),
+		cmocka_unit_test(test_vmx_insn_error),
+		cmocka_unit_test(test_svm_invalid),
+		cmocka_unit_test(test_svm_machine_check),
+		cmocka_unit_test(test_unknown_vendor),
+		cmocka_unit_test(test_emulation_failure_bytes),
+		cmocka_unit_test(test_emulation_failure_bogus_size),
+		cmocka_unit_test(test_internal_ndata_clamped),
+		cmocka_unit_test(test_shutdown),
+		cmocka_unit_test(test_unhandled),
+		cmocka_unit_test(test_machine_state),
+		cmocka_unit_test(test_nothing_captured),
+		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_pw_paging_off, pw_setup,
+						pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_long_mode, pw_setup,
+						pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_long_mode_faults,
+						pw_setup, pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_la57, pw_setup,
+						pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_pae, pw_setup,
+						pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_legacy, pw_setup,
+						pw_teardown),
+		cmocka_unit_test_setup_teardown(test_pw_read, pw_setup,
+						pw_teardown),
+		cmocka_unit_test(test_pw_read_partial_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

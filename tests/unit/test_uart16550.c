@@ -43,8 +43,8 @@ static void fx_irq(void *ctx, bool level)
 }
 
 static const struct uart16550_backend fx_backend = {
-    .tx = fx_tx,
-    .irq = fx_irq,
+	.tx = fx_tx,
+	.irq = fx_irq,
 };
 
 static int setup(void **state)
@@ -102,7 +102,7 @@ static void check_power_on(struct fixture *f)
 static void test_reset_values(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t in[3] = {1, 2, 3};
+	static const uint8_t in[3] = { 1, 2, 3 };
 
 	check_power_on(f);
 	assert_int_equal(f->nirq, 0);
@@ -199,7 +199,7 @@ static void test_register_masks(void **state)
 static void test_rx_fifo_order(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t in[3] = {'a', 'b', 'c'};
+	static const uint8_t in[3] = { 'a', 'b', 'c' };
 
 	wr(f, UART_FCR, UART_FCR_ENABLE);
 	assert_int_equal(uart16550_rx_space(&f->u), 16);
@@ -307,7 +307,7 @@ static void test_iir_priority(void **state)
 static void test_irq_rx_data(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t in[2] = {'x', 'y'};
+	static const uint8_t in[2] = { 'x', 'y' };
 
 	wr(f, UART_MCR, UART_MCR_OUT2);
 	wr(f, UART_IER, UART_IER_ERBFI);
@@ -408,15 +408,15 @@ static void test_irq_out2_gating(void **state)
 static void test_fifo_trigger(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t in[16] = {0};
+	static const uint8_t in[16] = { 0 };
 	static const struct {
 		uint8_t fcr;
 		unsigned int level;
 	} trig[] = {
-	    {UART_FCR_TRIG_1, 1},
-	    {UART_FCR_TRIG_4, 4},
-	    {UART_FCR_TRIG_8, 8},
-	    {UART_FCR_TRIG_14, 14},
+		{ UART_FCR_TRIG_1, 1 },
+		{ UART_FCR_TRIG_4, 4 },
+		{ UART_FCR_TRIG_8, 8 },
+		{ UART_FCR_TRIG_14, 14 },
 	};
 	unsigned int i;
 
@@ -450,7 +450,7 @@ static void test_fifo_trigger(void **state)
 static void test_fcr(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t in[5] = {1, 2, 3, 4, 5};
+	static const uint8_t in[5] = { 1, 2, 3, 4, 5 };
 
 	/* The probe Linux uses to tell a 16550A: IIR bits 6-7 read 11. */
 	wr(f, UART_FCR, 0xe7);
@@ -524,7 +524,7 @@ static void test_loopback(void **state)
 static void test_out_of_range(void **state)
 {
 	struct fixture *f = *state;
-	static const unsigned int offs[] = {8, 9, 255, 0x3f8, UINT_MAX};
+	static const unsigned int offs[] = { 8, 9, 255, 0x3f8, UINT_MAX };
 	struct uart16550 before;
 	unsigned int i;
 
@@ -544,7 +544,7 @@ static void test_out_of_range(void **state)
 static void test_null_backend(void **state)
 {
 	struct uart16550 u;
-	static const struct uart16550_backend empty = {0};
+	static const struct uart16550_backend empty = { 0 };
 	static const uint8_t in = 1;
 
 	(void)state;
@@ -568,26 +568,31 @@ static void test_null_backend(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_thr_tx, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_dlab, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_register_masks, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_rx_fifo_order, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_rx_full, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overrun, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_iir_priority, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_irq_rx_data, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_irq_thre, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_irq_out2_gating, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_fifo_trigger, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fcr, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
-	    cmocka_unit_test(test_null_backend),
+		cmocka_unit_test_setup_teardown(test_reset_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_thr_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dlab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_masks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_fifo_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overrun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iir_priority, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_irq_rx_data, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_irq_thre, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_out2_gating, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_trigger, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fcr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_range, setup,
+						teardown),
+		cmocka_unit_test(test_null_backend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,494 @@
+/*
+ * test_cli.c: hyve's command line (cli/cli.c): sizes, the RAM limits and
+ * cli_parse over crafted argv arrays.  No KVM needed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/cli.h"
+
+#define KIB (1ULL << 10)
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define TIB (1ULL << 40)
+
+static void assert_contains(const char *s, const char *sub)
+{
+	if (!strstr(s, sub))
+		fail_msg("\"%s\" does not contain \"%s\"", s, sub);
+}
+
+/* cli_parse_size --------------------------------------------------------- */
+
+static uint64_t size_ok(const char *s, uint64_t unit)
+{
+	uint64_t v = 0xdeadbeef;
+
+	if (cli_parse_size(s, unit, &v))
+		fail_msg("cli_parse_size(\"%s\") failed", s);
+	return v;
+}
+
+static void size_bad(const char *s, uint64_t unit, int rc)
+{
+	uint64_t v = 0xdeadbeef;
+
+	if (cli_parse_size(s, unit, &v) != rc)
+		fail_msg("cli_parse_size(\"%s\") did not return %d", s, rc);
+	assert_int_equal(v, 0xdeadbeef); /* untouched on error */
+}
+
+static void test_size_plain(void **state)
+{
+	(void)state;
+	assert_int_equal(size_ok("0", 1), 0);
+	assert_int_equal(size_ok("1", 1), 1);
+	assert_int_equal(size_ok("4096", 1), 4096);
+	assert_int_equal(size_ok("512", MIB), 512 * MIB);
+	assert_int_equal(size_ok("3", KIB), 3 * KIB);
+	assert_int_equal(size_ok("007", 1), 7);
+	assert_int_equal(size_ok("18446744073709551615", 1), UINT64_MAX);
+}
+
+static void test_size_suffixes(void **state)
+{
+	(void)state;
+	/* The suffix wins over the default unit. */
+	assert_int_equal(size_ok("1K", MIB), KIB);
+	assert_int_equal(size_ok("2M", 1), 2 * MIB);
+	assert_int_equal(size_ok("3G", 1), 3 * GIB);
+	assert_int_equal(size_ok("4T", 1), 4 * TIB);
+	assert_int_equal(size_ok("100B", MIB), 100);
+
+	assert_int_equal(size_ok("1KiB", 1), KIB);
+	assert_int_equal(size_ok("5MiB", 1), 5 * MIB);
+	assert_int_equal(size_ok("6GiB", 1), 6 * GIB);
+	assert_int_equal(size_ok("1TiB", 1), TIB);
+	assert_int_equal(size_ok("8KB", 1), 8 * KIB);
+	assert_int_equal(size_ok("512MB", 1), 512 * MIB);
+	assert_int_equal(size_ok("2GB", 1), 2 * GIB);
+
+	assert_int_equal(size_ok("1k", 1), KIB);
+	assert_int_equal(size_ok("256m", 1), 256 * MIB);
+	assert_int_equal(size_ok("1g", 1), GIB);
+	assert_int_equal(size_ok("1t", 1), TIB);
+	assert_int_equal(size_ok("1kib", 1), KIB);
+	assert_int_equal(size_ok("1mb", 1), MIB);
+	assert_int_equal(size_ok("1gIb", 1), GIB);
+	assert_int_equal(size_ok("9b", MIB), 9);
+}
+
+static void test_size_garbage(void **state)
+{
+	(void)state;
+	size_bad("", MIB, -EINVAL);
+	size_bad("M", MIB, -EINVAL);
+	size_bad("G", MIB, -EINVAL);
+	size_bad("12Q", MIB, -EINVAL);
+	size_bad("-1", MIB, -EINVAL);
+	size_bad("+1", MIB, -EINVAL);
+	size_bad(" 1", MIB, -EINVAL);
+	size_bad("1 ", MIB, -EINVAL);
+	size_bad("1 M", MIB, -EINVAL);
+	size_bad("0x10", MIB, -EINVAL);
+	size_bad("1.5G", MIB, -EINVAL);
+	size_bad("1MM", MIB, -EINVAL);
+	size_bad("1MiBs", MIB, -EINVAL);
+	size_bad("1iB", MIB, -EINVAL);
+	size_bad("1BB", MIB, -EINVAL);
+	size_bad("1BiB", MIB, -EINVAL);
+	size_bad("abc", MIB, -EINVAL);
+}
+
+static void test_size_overflow(void **state)
+{
+	(void)state;
+	size_bad("18446744073709551616", 1, -ERANGE); /* UINT64_MAX + 1 */
+	size_bad("99999999999999999999", 1, -ERANGE);
+	size_bad("99999999999999999999", MIB, -ERANGE);
+	size_bad("99999999999999999999G", MIB, -ERANGE);
+	/* 17179869184 GiB is 2^64 bytes; one GiB less fits. */
+	size_bad("17179869184G", 1, -ERANGE);
+	assert_int_equal(size_ok("17179869183G", 1), UINT64_MAX - GIB + 1);
+	/* 2^44 MiB (a bare number in the default unit) is 2^64 too. */
+	size_bad("17592186044416", MIB, -ERANGE);
+	assert_int_equal(size_ok("17592186044415", MIB), UINT64_MAX - MIB + 1);
+	size_bad("16777216T", 1, -ERANGE);
+}
+
+/* cli_check_memory ------------------------------------------------------- */
+
+static void test_check_memory(void **state)
+{
+	char err[160];
+
+	(void)state;
+	err[0] = '\0';
+	assert_int_equal(cli_check_memory(0, 0, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--memory: the size must not be zero");
+
+	assert_int_equal(cli_check_memory(2 * MIB + 1, 0, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--memory: 2097153 bytes is not a multiple "
+				 "of 4 KiB");
+	assert_int_equal(
+		cli_check_memory(256 * MIB + 2048, 0, err, sizeof(err)),
+		-EINVAL);
+	assert_contains(err, "268437504 bytes is not a multiple of 4 KiB");
+
+	assert_int_equal(cli_check_memory(2 * MIB - 4096, 0, err, sizeof(err)),
+			 -ERANGE);
+	assert_string_equal(err, "--memory: 1 MiB is outside hyve's range of "
+				 "2 MiB to 64 GiB");
+	assert_int_equal(cli_check_memory(4096, 0, err, sizeof(err)), -ERANGE);
+	assert_contains(err, "--memory: 0 MiB is outside");
+
+	assert_int_equal(cli_check_memory(64 * GIB + 4096, 0, err, sizeof(err)),
+			 -ERANGE);
+	assert_string_equal(err, "--memory: 65536 MiB is outside hyve's range "
+				 "of 2 MiB to 64 GiB");
+
+	assert_int_equal(cli_check_memory(8 * GIB, 4 * GIB, err, sizeof(err)),
+			 -ERANGE);
+	assert_string_equal(err, "--memory: 8192 MiB is more than this host's "
+				 "4096 MiB of RAM");
+	assert_int_equal(
+		cli_check_memory(4 * GIB + 4096, 4 * GIB, err, sizeof(err)),
+		-ERANGE);
+
+	/* The edges themselves are fine; err is left alone. */
+	strcpy(err, "untouched");
+	assert_int_equal(cli_check_memory(2 * MIB, 0, err, sizeof(err)), 0);
+	assert_int_equal(cli_check_memory(64 * GIB, 0, err, sizeof(err)), 0);
+	assert_int_equal(cli_check_memory(4 * GIB, 4 * GIB, err, sizeof(err)),
+			 0);
+	assert_int_equal(
+		cli_check_memory(256 * MIB, 16 * GIB, err, sizeof(err)), 0);
+	assert_int_equal(cli_check_memory(2 * MIB + 4096, 0, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "untouched");
+}
+
+/* cli_parse -------------------------------------------------------------- */
+
+#define MAX_ARGS 32
+
+/* A writable argv, as getopt wants (it may permute). */
+struct args {
+	char store[MAX_ARGS][128];
+	char *argv[MAX_ARGS + 1];
+	int argc;
+};
+
+static void args_set(struct args *a, const char *const *list)
+{
+	memset(a, 0, sizeof(*a));
+	for (; *list; list++) {
+		assert_true(a->argc < MAX_ARGS);
+		assert_true(strlen(*list) < sizeof(a->store[0]));
+		strcpy(a->store[a->argc], *list);
+		a->argv[a->argc] = a->store[a->argc];
+		a->argc++;
+	}
+	a->argv[a->argc] = NULL;
+}
+
+struct parsed {
+	struct args a;
+	struct hyve_config cfg;
+	char err[256];
+	enum cli_action act;
+};
+
+#define PARSE(p, ...)                                                          \
+	parse(p, (const char *const[]){ "hyve", __VA_ARGS__, NULL })
+
+static enum cli_action parse(struct parsed *p, const char *const *list)
+{
+	args_set(&p->a, list);
+	memset(&p->cfg, 0xa5, sizeof(p->cfg));
+	strcpy(p->err, "unset");
+	p->act = cli_parse(p->a.argc, p->a.argv, &p->cfg, p->err,
+			   sizeof(p->err));
+	return p->act;
+}
+
+static void expect_error(const char *const *list, const char *want)
+{
+	struct parsed p;
+
+	if (parse(&p, list) != CLI_ERROR)
+		fail_msg("'%s %s' parsed (action %d)", list[1],
+			 list[2] ? list[2] : "", p.act);
+	assert_contains(p.err, want);
+}
+
+#define ERROR(want, ...)                                                       \
+	expect_error((const char *const[]){ "hyve", __VA_ARGS__, NULL }, want)
+
+static void check_defaults(const struct hyve_config *cfg)
+{
+	assert_null(cfg->kernel);
+	assert_int_equal(cfg->format, LOADER_AUTO);
+	assert_string_equal(cfg->cmdline, "");
+	assert_int_equal(cfg->memory, 256 * MIB);
+	assert_int_equal(cfg->memory, CLI_DEFAULT_MEMORY);
+	assert_int_equal(cfg->cpus, 1);
+	assert_int_equal(cfg->serial, CLI_SERIAL_STDIO);
+	assert_null(cfg->serial_path);
+	assert_false(cfg->debug_exit);
+	assert_false(cfg->stats);
+	assert_int_equal(cfg->verbose, 0);
+}
+
+static void test_parse_no_args(void **state)
+{
+	struct parsed p;
+	char prog[] = "hyve";
+	char *argv[] = { prog, NULL };
+
+	(void)state;
+	assert_int_equal(parse(&p, (const char *const[]){ "hyve", NULL }),
+			 CLI_RUN);
+	check_defaults(&p.cfg);
+	assert_string_equal(p.err, "unset");
+
+	/* argc 0 (an empty argv) also means the demo. */
+	memset(&p.cfg, 0xa5, sizeof(p.cfg));
+	assert_int_equal(cli_parse(0, argv + 1, &p.cfg, p.err, sizeof(p.err)),
+			 CLI_RUN);
+	check_defaults(&p.cfg);
+	memset(&p.cfg, 0xa5, sizeof(p.cfg));
+	assert_int_equal(cli_parse(1, argv, &p.cfg, p.err, sizeof(p.err)),
+			 CLI_RUN);
+	check_defaults(&p.cfg);
+}
+
+static void test_parse_run_defaults(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run"), CLI_RUN);
+	check_defaults(&p.cfg);
+}
+
+static void test_parse_run_full(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--kernel", "x", "--memory", "1G",
+			       "--cpus", "2", "--cmdline", "a b", "--serial",
+			       "file=/tmp/x", "--debug-exit", "--stats", "-v",
+			       "-v", "--kernel-format", "elf"),
+			 CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "x");
+	assert_int_equal(p.cfg.format, LOADER_ELF);
+	assert_string_equal(p.cfg.cmdline, "a b");
+	assert_int_equal(p.cfg.memory, GIB);
+	assert_int_equal(p.cfg.cpus, 2);
+	assert_int_equal(p.cfg.serial, CLI_SERIAL_FILE);
+	assert_string_equal(p.cfg.serial_path, "/tmp/x");
+	assert_true(p.cfg.debug_exit);
+	assert_true(p.cfg.stats);
+	assert_int_equal(p.cfg.verbose, 2);
+	assert_string_equal(p.err, "unset");
+}
+
+/* --opt=value, --verbose, -vv, the last of a repeated option. */
+static void test_parse_run_spellings(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--kernel=k.elf", "--memory=64M",
+			       "--cpus=256", "--serial=off", "--verbose", "-vv",
+			       "--kernel-format=raw", "--memory", "2G"),
+			 CLI_RUN);
+	assert_string_equal(p.cfg.kernel, "k.elf");
+	assert_int_equal(p.cfg.memory, 2 * GIB);
+	assert_int_equal(p.cfg.cpus, 256);
+	assert_int_equal(p.cfg.serial, CLI_SERIAL_OFF);
+	assert_null(p.cfg.serial_path);
+	assert_int_equal(p.cfg.verbose, 3);
+	assert_int_equal(p.cfg.format, LOADER_RAW);
+
+	assert_int_equal(PARSE(&p, "run", "--serial", "none"), CLI_RUN);
+	assert_int_equal(p.cfg.serial, CLI_SERIAL_OFF);
+	assert_int_equal(PARSE(&p, "run", "--serial", "stdio"), CLI_RUN);
+	assert_int_equal(p.cfg.serial, CLI_SERIAL_STDIO);
+	assert_int_equal(PARSE(&p, "run", "--kernel-format", "auto"), CLI_RUN);
+	assert_int_equal(p.cfg.format, LOADER_AUTO);
+	assert_int_equal(PARSE(&p, "run", "--cmdline", ""), CLI_RUN);
+	assert_string_equal(p.cfg.cmdline, "");
+}
+
+static void test_parse_memory(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--memory", "512"), CLI_RUN);
+	assert_int_equal(p.cfg.memory, 512 * MIB);
+	assert_int_equal(PARSE(&p, "run", "--memory", "2048K"), CLI_RUN);
+	assert_int_equal(p.cfg.memory, 2 * MIB);
+	assert_int_equal(PARSE(&p, "run", "--memory", "64G"), CLI_RUN);
+	assert_int_equal(p.cfg.memory, 64 * GIB);
+
+	ERROR("--memory: the size must not be zero", "run", "--memory", "0");
+	ERROR("--memory: 'abc' is not a size", "run", "--memory", "abc");
+	ERROR("--memory: '12Q' is not a size", "run", "--memory", "12Q");
+	ERROR("--memory: '' is not a size", "run", "--memory=");
+	ERROR("--memory: '99999999999999999999' is not a size", "run",
+	      "--memory", "99999999999999999999");
+	ERROR("--memory: 1 MiB is outside", "run", "--memory", "1");
+	ERROR("--memory: 66560 MiB is outside hyve's range", "run", "--memory",
+	      "65G");
+	ERROR("--memory: 2097153 bytes is not a multiple of 4 KiB", "run",
+	      "--memory", "2097153B");
+}
+
+static void test_parse_bad_values(void **state)
+{
+	(void)state;
+	ERROR("--cpus: '0' is not a vCPU count from 1 to 256", "run", "--cpus",
+	      "0");
+	ERROR("--cpus: 'x' is not a vCPU count", "run", "--cpus", "x");
+	ERROR("--cpus: '257' is not", "run", "--cpus", "257");
+	ERROR("--cpus: '-1' is not", "run", "--cpus", "-1");
+	ERROR("--cpus: '2x' is not", "run", "--cpus", "2x");
+	ERROR("--cpus: '99999999999999999999999' is not", "run", "--cpus",
+	      "99999999999999999999999");
+	ERROR("--serial: 'bogus' is not stdio, file=PATH or off", "run",
+	      "--serial", "bogus");
+	ERROR("--serial: 'file=' is not stdio, file=PATH or off", "run",
+	      "--serial", "file=");
+	ERROR("--serial: 'file' is not", "run", "--serial", "file");
+	ERROR("--kernel-format: 'bogus' is not one of auto, elf, raw", "run",
+	      "--kernel-format", "bogus");
+	ERROR("--kernel-format: 'bzimage' is not one of", "run", "--kernel",
+	      "k", "--kernel-format", "bzimage");
+}
+
+static void test_parse_bad_options(void **state)
+{
+	(void)state;
+	ERROR("unknown option '--bogus' (see hyve run --help)", "run",
+	      "--bogus");
+	ERROR("unknown option '--bogus=1'", "run", "--cpus", "2", "--bogus=1");
+	ERROR("unknown option '-z'", "run", "-z");
+	ERROR("unknown option '--stats=yes'", "run", "--stats=yes");
+	ERROR("--kernel needs a value", "run", "--kernel");
+	ERROR("--memory needs a value", "run", "--stats", "--memory");
+	ERROR("unexpected argument 'stray' (see hyve run --help)", "run",
+	      "stray");
+	ERROR("unexpected argument 'stray'", "run", "--cpus", "2", "stray",
+	      "--stats");
+	ERROR("unexpected argument 'k'", "run", "--kernel", "x", "k");
+	/* Options belong after "run". */
+	ERROR("unknown command 'frob' (see hyve --help)", "frob");
+	ERROR("unknown command 'frob'", "frob", "--kernel", "x");
+	ERROR("unknown option '--kernel' (see hyve --help; options go after "
+	      "'run')",
+	      "--kernel", "x");
+	ERROR("unknown option '-v'", "-v", "run");
+}
+
+static void test_parse_help_version(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "--help"), CLI_HELP);
+	assert_int_equal(PARSE(&p, "-h"), CLI_HELP);
+	assert_int_equal(PARSE(&p, "help"), CLI_HELP);
+	assert_int_equal(PARSE(&p, "run", "--help"), CLI_RUN_HELP);
+	assert_int_equal(PARSE(&p, "run", "-h"), CLI_RUN_HELP);
+	assert_int_equal(PARSE(&p, "run", "--kernel", "x", "--help"),
+			 CLI_RUN_HELP);
+	assert_int_equal(PARSE(&p, "--version"), CLI_VERSION);
+	assert_int_equal(PARSE(&p, "-V"), CLI_VERSION);
+	assert_string_equal(p.err, "unset");
+}
+
+/* cli_parse resets getopt, so parsing twice gives the same answer. */
+static void test_parse_twice(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(PARSE(&p, "run", "--cpus", "4", "-v"),
+				 CLI_RUN);
+		assert_int_equal(p.cfg.cpus, 4);
+		assert_int_equal(p.cfg.verbose, 1);
+		ERROR("--cpus: 'q' is not", "run", "--cpus", "q");
+		ERROR("unknown option '-z'", "run", "-vz", "--stats");
+		/* An error in the middle of "-zv" leaves getopt half-way. */
+		ERROR("unknown option '-z'", "run", "-zv", "--stats");
+	}
+	assert_int_equal(PARSE(&p, "run"), CLI_RUN);
+	check_defaults(&p.cfg);
+}
+
+static char *capture(void (*print)(FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	print(f);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void test_help_text(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = capture(cli_print_help);
+	assert_contains(s, "hyve run [--kernel PATH] [OPTIONS]");
+	assert_contains(s, "EXIT STATUS");
+	free(s);
+
+	s = capture(cli_print_run_help);
+	assert_contains(s, "--kernel-format auto|elf|raw");
+	assert_contains(s, "--serial stdio|file=PATH|off");
+	assert_contains(s, "--debug-exit");
+	assert_contains(s, "Default 256M");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size_plain),
+		cmocka_unit_test(test_size_suffixes),
+		cmocka_unit_test(test_size_garbage),
+		cmocka_unit_test(test_size_overflow),
+		cmocka_unit_test(test_check_memory),
+		cmocka_unit_test(test_parse_no_args),
+		cmocka_unit_test(test_parse_run_defaults),
+		cmocka_unit_test(test_parse_run_full),
+		cmocka_unit_test(test_parse_run_spellings),
+		cmocka_unit_test(test_parse_memory),
+		cmocka_unit_test(test_parse_bad_values),
+		cmocka_unit_test(test_parse_bad_options),
+		cmocka_unit_test(test_parse_help_version),
+		cmocka_unit_test(test_parse_twice),
+		cmocka_unit_test(test_help_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
