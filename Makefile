@@ -91,7 +91,8 @@ $(G)/%.bin: $(G)/%.elf
 $(B)/tests/%: tests/unit/%.c $(B)/libhyve.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(B)/libhyve.a -o $@ -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -MF $(B)/tests/.$(notdir $@).d $(LDFLAGS) $< \
+		$(B)/libhyve.a -o $@ -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BINS)
 
