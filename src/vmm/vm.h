@@ -25,7 +25,8 @@
 #include "vmm/mem.h"
 #include "vmm/report.h"
 
-#define VM_MAX_VCPUS 256
+#define VM_MAX_VCPUS  256
+#define VM_VCPU_STACK (256u << 10) /* bytes of stack per vCPU thread */
 
 struct exit_stat {
 	uint64_t count;
