@@ -313,7 +313,8 @@ int loader_load_file(const char *path, enum loader_format fmt,
 	struct stat st;
 	int r;
 
-	src.fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused below, not waited on here. */
+	src.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (src.fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));

@@ -185,20 +185,31 @@ static int machine_build(struct machine *m, const struct machine_image *demo,
 /* Read keyboard input, run it through the Ctrl-A filter, feed COM1. */
 static void machine_read_input(struct machine *m)
 {
-	uint8_t in[sizeof(m->pending)];
+	uint8_t in[sizeof(m->pending)], keys[sizeof(m->pending)];
 	enum term_escape_event ev = TERM_ESCAPE_NONE;
 	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+	size_t nkeys, room;
 
 	if (n <= 0) {
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			m->stdin_open = false;
 		return;
 	}
-	if (m->raw_term)
-		m->npending = term_escape_filter(&m->esc, in, (size_t)n,
-						 m->pending, &ev);
-	else
-		memcpy(m->pending, in, (m->npending = (size_t)n));
+	if (m->raw_term) {
+		nkeys = term_escape_filter(&m->esc, in, (size_t)n, keys, &ev);
+	} else {
+		nkeys = (size_t)n;
+		memcpy(keys, in, nkeys);
+	}
+	/*
+	 * Keys the guest has no room for are dropped, as a full UART would;
+	 * stdin is always read so that Ctrl-A x works whatever the guest does.
+	 */
+	room = sizeof(m->pending) - m->npending;
+	if (nkeys > room)
+		nkeys = room;
+	memcpy(m->pending + m->npending, keys, nkeys);
+	m->npending += nkeys;
 	if (ev == TERM_ESCAPE_QUIT)
 		vm_request_stop(&m->vm, HYVE_EXIT_OK, "Ctrl-A x");
 	else if (ev == TERM_ESCAPE_HELP)
@@ -224,8 +235,7 @@ static void machine_loop(struct machine *m)
 			{ .fd = m->sig_fd, .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },
 		};
-		/* Wait for the guest to drain the UART before reading more. */
-		if (m->stdin_open && !m->npending)
+		if (m->stdin_open)
 			pfd[2].fd = STDIN_FILENO;
 		if (poll(pfd, 3, m->npending ? 10 : -1) < 0 && errno != EINTR) {
 			log_err("machine", "poll: %s", strerror(errno));
