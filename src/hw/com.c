@@ -5,13 +5,28 @@
 #include "hw/com.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 static void com_tx(void *ctx, uint8_t byte)
 {
 	struct com_port *com = ctx;
 
+	struct pollfd pfd[2] = {
+		{ .fd = com->out_fd, .events = POLLOUT },
+		{ .fd = com->stop_fd, .events = POLLIN },
+	};
+
 	if (com->out_fd < 0)
+		return;
+	/*
+	 * Wait for room, but never past a stop: a reader that stopped reading
+	 * (a stalled pipe) must not keep hyve from ending.  Once stop_fd is
+	 * readable, bytes are dropped.
+	 */
+	while (poll(pfd, com->stop_fd >= 0 ? 2 : 1, -1) < 0 && errno == EINTR)
+		;
+	if (pfd[1].revents & POLLIN)
 		return;
 	while (write(com->out_fd, &byte, 1) < 0 && errno == EINTR)
 		;
@@ -55,11 +70,12 @@ static const struct iobus_ops com_ops = {
 	.write = com_write,
 };
 
-void com_init(struct com_port *com, const char *name, int out_fd)
+void com_init(struct com_port *com, const char *name, int out_fd, int stop_fd)
 {
 	com->dev = (struct iobus_dev){ .name = name, .ops = &com_ops };
 	pthread_mutex_init(&com->lock, NULL);
 	com->out_fd = out_fd;
+	com->stop_fd = stop_fd;
 	uart16550_init(&com->uart, &com_backend, com);
 }
 
@@ -72,7 +88,9 @@ size_t com_input(struct com_port *com, const uint8_t *buf, size_t len)
 {
 	size_t n;
 
-	pthread_mutex_lock(&com->lock);
+	/* Never wait here: a vCPU may hold the lock while output stalls. */
+	if (pthread_mutex_trylock(&com->lock))
+		return 0;
 	n = uart16550_rx(&com->uart, buf, len);
 	pthread_mutex_unlock(&com->lock);
 	return n;

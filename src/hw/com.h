@@ -24,14 +24,21 @@ struct com_port {
 	struct iobus_dev dev; /* first: the bus hands us this pointer */
 	pthread_mutex_t lock;
 	struct uart16550 uart;
-	int out_fd; /* -1: output dropped */
+	int out_fd;  /* -1: output dropped */
+	int stop_fd; /* readable once the VM stops: stop waiting on out_fd */
 };
 
-/* out_fd: where transmitted bytes go, or -1 to drop them. */
-void com_init(struct com_port *com, const char *name, int out_fd);
+/*
+ * out_fd: where transmitted bytes go, or -1 to drop them; stop_fd: an fd
+ * that becomes readable when the VM stops (or -1).
+ */
+void com_init(struct com_port *com, const char *name, int out_fd, int stop_fd);
 void com_destroy(struct com_port *com);
 
-/* Push host input; returns how many bytes the receiver took. */
+/*
+ * Push host input; returns how many bytes the receiver took (0 when a vCPU
+ * holds the port: the caller retries).
+ */
 size_t com_input(struct com_port *com, const uint8_t *buf, size_t len);
 
 #endif

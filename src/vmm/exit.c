@@ -71,7 +71,9 @@ static enum exit_action exit_io(struct vcpu *v)
 		return EXIT_STOP;
 	}
 	data = (uint8_t *)run + run->io.data_offset;
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+	for (uint32_t i = 0;
+	     i < run->io.count && !atomic_load(&v->vm->stopping);
+	     i++, data += size) {
 		uint64_t val = 0;
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {

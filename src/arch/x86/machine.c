@@ -160,7 +160,7 @@ static int machine_build(struct machine *m, const struct machine_image *demo,
 		return r;
 
 	/* The device list, in start-up order (see the file comment). */
-	com_init(&m->com1, "com1", m->serial_fd);
+	com_init(&m->com1, "com1", m->serial_fd, m->vm.stop_fd);
 	m->com1_made = true;
 	r = iobus_register(&m->vm.bus, IOBUS_PIO, COM1_BASE, COM_PORTS,
 			   &m->com1.dev);
