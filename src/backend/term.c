@@ -2,6 +2,7 @@
 #include "backend/term.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -24,13 +25,51 @@ static void term_fatal(int sig)
 {
 	term_restore();
 	signal(sig, SIG_DFL);
-	raise(sig);
+	raise(sig); /* pending until this handler returns, then fatal */
 }
 
-bool term_raw_enter(int fd)
+/* Default action "ignore", "stop" or "continue": nothing to restore. */
+static bool term_sig_harmless(int sig)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT,
-				     SIGFPE,  SIGILL, SIGQUIT };
+	switch (sig) {
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+	case SIGURG:
+	case SIGWINCH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Hook every signal whose default action ends the process, so that the
+ * terminal is put back first; SIGKILL cannot be hooked, SIGPIPE is ignored,
+ * and the vCPU kick (skip) is the VM's own.  A signal hyve already handles
+ * keeps its handler.
+ */
+static void term_hook_signals(int skip)
+{
+	struct sigaction sa = { .sa_handler = term_fatal }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig <= SIGRTMAX; sig++) {
+		if (sig == SIGKILL || sig == SIGPIPE || sig == skip ||
+		    term_sig_harmless(sig))
+			continue;
+		if (sigaction(sig, NULL, &old) < 0)
+			continue; /* not a signal number here */
+		if (old.sa_handler == SIG_DFL)
+			sigaction(sig, &sa, NULL);
+	}
+}
+
+bool term_raw_enter(int fd, int skip_signal)
+{
 	static bool hooked;
 	struct termios t;
 
@@ -45,10 +84,7 @@ bool term_raw_enter(int fd)
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	if (!hooked) {
-		struct sigaction sa = { .sa_handler = term_fatal };
-		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-			sigaction(fatal[i], &sa, NULL);
+		term_hook_signals(skip_signal);
 		atexit(term_restore);
 		hooked = true;
 	}

@@ -5,7 +5,10 @@
  * in raw input mode (no echo, no line editing, no signals from ^C) so that
  * every key reaches the guest; output processing stays on so "\n" still
  * starts a new line.  The saved state is restored on every way out: a normal
- * return, exit(), a fatal signal, or SIGINT/SIGTERM/SIGHUP (handled by main).
+ * return, exit(), and every signal whose default action ends the process
+ * (SIGSEGV and SIGABRT as much as SIGUSR1, SIGALRM or SIGXCPU); SIGINT,
+ * SIGTERM and SIGHUP are read by main while the guest runs, and end hyve
+ * through the same hook once it has stopped.
  *
  * Ctrl-A is the escape key, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A (or
  * Ctrl-A a) sends one Ctrl-A to the guest, Ctrl-A h prints help.
@@ -22,8 +25,12 @@
 
 #define TERM_ESCAPE_KEY 0x01 /* Ctrl-A */
 
-/* Raw mode on fd if it is a terminal; returns true if the mode changed. */
-bool term_raw_enter(int fd);
+/*
+ * Raw mode on fd if it is a terminal; returns true if the mode changed.
+ * The first call hooks the fatal signals, all but skip_signal (the vCPU
+ * kick) and those that already have a handler.
+ */
+bool term_raw_enter(int fd, int skip_signal);
 /* Put the terminal back as it was; safe to call more than once. */
 void term_restore(void);
 

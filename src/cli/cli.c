@@ -15,17 +15,6 @@
 #include "arch/x86/memmap.h"
 #include "vmm/vm.h"
 
-enum {
-	OPT_KERNEL = 0x100,
-	OPT_FORMAT,
-	OPT_CMDLINE,
-	OPT_MEMORY,
-	OPT_CPUS,
-	OPT_SERIAL,
-	OPT_DEBUG_EXIT,
-	OPT_STATS,
-};
-
 int cli_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
 {
 	uint64_t v = 0, unit = default_unit;
@@ -69,38 +58,6 @@ int cli_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
 	return 0;
 }
 
-int cli_check_memory(uint64_t bytes, uint64_t host_bytes, char *err,
-		     size_t errlen)
-{
-	if (bytes == 0) {
-		snprintf(err, errlen, "--memory: the size must not be zero");
-		return -EINVAL;
-	}
-	if (bytes % 4096) {
-		snprintf(err, errlen,
-			 "--memory: %" PRIu64
-			 " bytes is not a multiple of 4 KiB",
-			 bytes);
-		return -EINVAL;
-	}
-	if (bytes < MEMMAP_RAM_MIN || bytes > MEMMAP_RAM_MAX) {
-		snprintf(err, errlen,
-			 "--memory: %" PRIu64 " MiB is outside hyve's range of "
-			 "%llu MiB to %llu GiB",
-			 bytes >> 20, MEMMAP_RAM_MIN >> 20,
-			 MEMMAP_RAM_MAX >> 30);
-		return -ERANGE;
-	}
-	if (host_bytes && bytes > host_bytes) {
-		snprintf(err, errlen,
-			 "--memory: %" PRIu64
-			 " MiB is more than this host's %" PRIu64 " MiB of RAM",
-			 bytes >> 20, host_bytes >> 20);
-		return -ERANGE;
-	}
-	return 0;
-}
-
 static int cli_parse_cpus(const char *s, unsigned int *out)
 {
 	char *end;
@@ -116,132 +73,238 @@ static int cli_parse_cpus(const char *s, unsigned int *out)
 	return 0;
 }
 
-static int cli_parse_serial(const char *s, struct hyve_config *cfg)
+/* A number in C syntax (0x.., 0.., decimal) no greater than max. */
+static int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	if (!strcmp(s, "stdio")) {
-		cfg->serial = CLI_SERIAL_STDIO;
-	} else if (!strcmp(s, "off") || !strcmp(s, "none")) {
-		cfg->serial = CLI_SERIAL_OFF;
-	} else if (!strncmp(s, "file=", 5) && s[5]) {
-		cfg->serial = CLI_SERIAL_FILE;
-		cfg->serial_path = s + 5;
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (*end || errno || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Each option is one step: it checks its value and fills the config. */
+typedef int (*cli_setter)(struct hyve_config *cfg, const char *arg,
+			  char *err, size_t errlen);
+
+static int set_kernel(struct hyve_config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->kernel = arg;
+	return 0;
+}
+
+static int set_format(struct hyve_config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	if (!loader_parse_format(arg, &cfg->format))
+		return 0;
+	snprintf(err, errlen,
+		 "--kernel-format: '%s' is not one of auto, elf, raw", arg);
+	return -EINVAL;
+}
+
+static int set_cmdline(struct hyve_config *cfg, const char *arg, char *err,
+		       size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->cmdline = arg;
+	return 0;
+}
+
+static int set_memory(struct hyve_config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	if (cli_parse_size(arg, 1ULL << 20, &cfg->memory)) {
+		snprintf(err, errlen,
+			 "--memory: '%s' is not a size (try 512M or 2G)", arg);
+		return -EINVAL;
+	}
+	return config_check_memory(cfg->memory, 0, err, errlen);
+}
+
+static int set_cpus(struct hyve_config *cfg, const char *arg, char *err,
+		    size_t errlen)
+{
+	if (!cli_parse_cpus(arg, &cfg->cpus))
+		return 0;
+	snprintf(err, errlen, "--cpus: '%s' is not a vCPU count from 1 to %d",
+		 arg, VM_MAX_VCPUS);
+	return -EINVAL;
+}
+
+static int set_serial(struct hyve_config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	if (!strcmp(arg, "stdio")) {
+		cfg->serial = CONFIG_SERIAL_STDIO;
+	} else if (!strcmp(arg, "off") || !strcmp(arg, "none")) {
+		cfg->serial = CONFIG_SERIAL_OFF;
+	} else if (!strncmp(arg, "file=", 5) && arg[5]) {
+		cfg->serial = CONFIG_SERIAL_FILE;
+		cfg->serial_path = arg + 5;
 	} else {
+		snprintf(err, errlen,
+			 "--serial: '%s' is not stdio, file=PATH or off", arg);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static void cli_defaults(struct hyve_config *cfg)
+/* --debug-exit [iobase=PORT][,iosize=1|2|4] */
+static int set_debug_exit(struct hyve_config *cfg, const char *arg, char *err,
+			  size_t errlen)
 {
-	*cfg = (struct hyve_config){
-		.format = LOADER_AUTO,
-		.cmdline = "",
-		.memory = CLI_DEFAULT_MEMORY,
-		.cpus = 1,
-		.serial = CLI_SERIAL_STDIO,
-	};
+	char buf[64], *save = NULL;
+	unsigned long v;
+
+	cfg->debug_exit = true;
+	if (!arg)
+		return 0;
+	if (strlen(arg) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, arg);
+	for (char *kv = strtok_r(buf, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "iobase=", 7) &&
+		    !cli_parse_uint(kv + 7, 0xffff, &v)) {
+			cfg->debug_exit_port = (uint16_t)v;
+		} else if (!strncmp(kv, "iosize=", 7) &&
+			   !cli_parse_uint(kv + 7, CONFIG_DEBUG_EXIT_SIZE_MAX,
+					   &v) &&
+			   (v == 1 || v == 2 || v == 4)) {
+			cfg->debug_exit_size = (uint8_t)v;
+		} else {
+			goto bad;
+		}
+	}
+	if ((unsigned int)cfg->debug_exit_port + cfg->debug_exit_size > 0x10000)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "--debug-exit: '%s' is not iobase=PORT[,iosize=1|2|4]", arg);
+	return -EINVAL;
+}
+
+static int set_stats(struct hyve_config *cfg, const char *arg, char *err,
+		     size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->stats = true;
+	return 0;
+}
+
+static int set_verbose(struct hyve_config *cfg, const char *arg, char *err,
+		       size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->verbose++;
+	return 0;
+}
+
+/*
+ * `hyve run`'s options, in --help order.  has_arg optional_argument also
+ * takes its value as the next word when that word starts with one of the
+ * option's keys ("--debug-exit iobase=0xf4").
+ */
+static const struct cli_option {
+	const char *name;
+	int has_arg;
+	char short_name;
+	cli_setter set;
+	const char *keys; /* optional_argument: the words it takes */
+} cli_options[] = {
+	{ "kernel", required_argument, 0, set_kernel, NULL },
+	{ "kernel-format", required_argument, 0, set_format, NULL },
+	{ "cmdline", required_argument, 0, set_cmdline, NULL },
+	{ "memory", required_argument, 0, set_memory, NULL },
+	{ "cpus", required_argument, 0, set_cpus, NULL },
+	{ "serial", required_argument, 0, set_serial, NULL },
+	{ "debug-exit", optional_argument, 0, set_debug_exit, "iobase=iosize=" },
+	{ "stats", no_argument, 0, set_stats, NULL },
+	{ "verbose", no_argument, 'v', set_verbose, NULL },
+};
+
+#define CLI_NOPTS  (sizeof(cli_options) / sizeof(cli_options[0]))
+#define CLI_OPT_ID 0x100 /* getopt value of cli_options[i]: 0x100 + i */
+
+/* An optional value given as the next word, if it looks like one. */
+static const char *cli_next_word(const struct cli_option *o, int argc,
+				 char **argv)
+{
+	const char *w = optind < argc ? argv[optind] : NULL;
+
+	if (!w || !o->keys)
+		return NULL;
+	for (const char *k = o->keys; *k;) {
+		size_t n = (size_t)(strchr(k, '=') - k) + 1;
+		if (!strncmp(w, k, n)) {
+			optind++;
+			return w;
+		}
+		k += n;
+	}
+	return NULL;
+}
+
+static enum cli_action cli_bad_option(int argc, char **argv, char *err,
+				      size_t errlen, int c)
+{
+	(void)argc;
+	if (c == ':') {
+		snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
+	} else if (optopt > 0 && optopt < 0x100) {
+		/* Inside a group ("-zv") optind stays on the word. */
+		snprintf(err, errlen,
+			 "unknown option '-%c' (see hyve run --help)", optopt);
+	} else {
+		snprintf(err, errlen,
+			 "unknown option '%s' (see hyve run --help)",
+			 argv[optind - 1]);
+	}
+	return CLI_ERROR;
 }
 
 static enum cli_action cli_parse_run(int argc, char **argv,
 				     struct hyve_config *cfg, char *err,
 				     size_t errlen)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "kernel-format", required_argument, NULL, OPT_FORMAT },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "memory", required_argument, NULL, OPT_MEMORY },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "serial", required_argument, NULL, OPT_SERIAL },
-		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, r;
+	struct option longs[CLI_NOPTS + 2];
+	int c;
+
+	for (size_t i = 0; i < CLI_NOPTS; i++)
+		longs[i] = (struct option){ cli_options[i].name,
+					    cli_options[i].has_arg, NULL,
+					    CLI_OPT_ID + (int)i };
+	longs[CLI_NOPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[CLI_NOPTS + 1] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 0; /* full re-initialisation, so parsing can run twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KERNEL:
-			cfg->kernel = optarg;
-			break;
-		case OPT_FORMAT:
-			if (loader_parse_format(optarg, &cfg->format)) {
-				snprintf(err, errlen,
-					 "--kernel-format: '%s' is not one of "
-					 "auto, elf, raw",
-					 optarg);
-				return CLI_ERROR;
-			}
-			break;
-		case OPT_CMDLINE:
-			cfg->cmdline = optarg;
-			break;
-		case OPT_MEMORY:
-			r = cli_parse_size(optarg, 1ULL << 20, &cfg->memory);
-			if (r) {
-				snprintf(err, errlen,
-					 "--memory: '%s' is not a size (try "
-					 "512M or 2G)",
-					 optarg);
-				return CLI_ERROR;
-			}
-			if (cli_check_memory(cfg->memory, 0, err, errlen))
-				return CLI_ERROR;
-			break;
-		case OPT_CPUS:
-			if (cli_parse_cpus(optarg, &cfg->cpus)) {
-				snprintf(err, errlen,
-					 "--cpus: '%s' is not a vCPU count "
-					 "from 1 to %d",
-					 optarg, VM_MAX_VCPUS);
-				return CLI_ERROR;
-			}
-			break;
-		case OPT_SERIAL:
-			if (cli_parse_serial(optarg, cfg)) {
-				snprintf(err, errlen,
-					 "--serial: '%s' is not stdio, "
-					 "file=PATH or off",
-					 optarg);
-				return CLI_ERROR;
-			}
-			break;
-		case OPT_DEBUG_EXIT:
-			cfg->debug_exit = true;
-			break;
-		case OPT_STATS:
-			cfg->stats = true;
-			break;
-		case 'v':
-			cfg->verbose++;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "+:hv", longs, NULL)) != -1) {
+		const struct cli_option *o = NULL;
+		const char *arg = optarg;
+
+		if (c == 'h')
 			return CLI_RUN_HELP;
-		case ':':
-			snprintf(err, errlen, "%s needs a value",
-				 argv[optind - 1]);
+		for (size_t i = 0; i < CLI_NOPTS && !o; i++)
+			if (c == CLI_OPT_ID + (int)i ||
+			    (c == cli_options[i].short_name && c))
+				o = &cli_options[i];
+		if (!o)
+			return cli_bad_option(argc, argv, err, errlen, c);
+		if (o->has_arg == optional_argument && !arg)
+			arg = cli_next_word(o, argc, argv);
+		if (o->set(cfg, arg, err, errlen))
 			return CLI_ERROR;
-		default:
-			/*
-			 * A short option inside a group ("-zv") leaves optind
-			 * on the same word, so name it by optopt.
-			 */
-			if (optopt > 0 && optopt < 0x100)
-				snprintf(err, errlen,
-					 "unknown option '-%c' (see hyve run "
-					 "--help)",
-					 optopt);
-			else
-				snprintf(err, errlen,
-					 "unknown option '%s' (see hyve run "
-					 "--help)",
-					 argv[optind - 1]);
-			return CLI_ERROR;
-		}
 	}
 	if (optind < argc) {
 		snprintf(err, errlen,
@@ -255,7 +318,7 @@ static enum cli_action cli_parse_run(int argc, char **argv,
 enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
 			  char *err, size_t errlen)
 {
-	cli_defaults(cfg);
+	config_defaults(cfg);
 	if (argc < 2)
 		return CLI_RUN;
 	if (!strcmp(argv[1], "run"))
@@ -329,7 +392,8 @@ void cli_print_run_help(FILE *out)
 	      "SYNOPSIS\n"
 	      "    hyve run [--kernel PATH] [--kernel-format auto|elf|raw]\n"
 	      "             [--cmdline STR] [--memory SIZE] [--cpus N]\n"
-	      "             [--serial stdio|file=PATH|off] [--debug-exit]\n"
+	      "             [--serial stdio|file=PATH|off]\n"
+	      "             [--debug-exit [iobase=PORT][,iosize=N]]\n"
 	      "             [--stats] [--verbose]\n"
 	      "\n"
 	      "OPTIONS\n"
@@ -369,10 +433,15 @@ void cli_print_run_help(FILE *out)
 	      "Ctrl-A,\n"
 	      "        Ctrl-A h shows help.  file=PATH writes output to PATH.\n"
 	      "\n"
-	      "    --debug-exit\n"
-	      "        Add the debug-exit port at 0x501: a guest that writes "
-	      "v\n"
-	      "        there ends hyve with status (v << 1) | 1.\n"
+	      "    --debug-exit [iobase=PORT][,iosize=N]\n"
+	      "        Add a debug-exit device, as QEMU's isa-debug-exit: a\n"
+	      "        guest that writes v to one of its ports ends hyve with\n"
+	      "        status (v << 1) | 1.  It decodes N ports (1, 2 or 4;\n"
+	      "        default 2) from PORT (default 0x501).  A write of any\n"
+	      "        width counts; the device takes the bytes that fall in\n"
+	      "        its ports, so with iosize=4 an outb, outw or outl of v\n"
+	      "        all end with (v << 1) | 1.  Test suites written for\n"
+	      "        QEMU use iobase=0xf4,iosize=4.\n"
 	      "\n"
 	      "    --stats\n"
 	      "        On exit, print a table of VM exits by reason with the\n"

@@ -16,28 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "boot/loader.h"
-
-#define CLI_DEFAULT_MEMORY (256ULL << 20)
-
-enum cli_serial {
-	CLI_SERIAL_STDIO = 0,
-	CLI_SERIAL_FILE,
-	CLI_SERIAL_OFF,
-};
-
-struct hyve_config {
-	const char *kernel; /* NULL: the built-in demo */
-	enum loader_format format;
-	const char *cmdline;
-	uint64_t memory; /* bytes */
-	unsigned int cpus;
-	enum cli_serial serial;
-	const char *serial_path; /* with CLI_SERIAL_FILE */
-	bool debug_exit;
-	bool stats;
-	int verbose;
-};
+#include "machine/config.h"
 
 enum cli_action {
 	CLI_RUN,
@@ -56,10 +35,6 @@ enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
  * 0 or -EINVAL for garbage, -ERANGE on overflow.
  */
 int cli_parse_size(const char *s, uint64_t default_unit, uint64_t *out);
-
-/* Check a RAM size against hyve's limits and the host's RAM (0: unknown). */
-int cli_check_memory(uint64_t bytes, uint64_t host_bytes, char *err,
-		     size_t errlen);
 
 void cli_print_help(FILE *out);
 void cli_print_run_help(FILE *out);

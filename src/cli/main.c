@@ -1,17 +1,38 @@
 /*
  * main.c: hyve's entry point.  Parses the command line (cli.c) and hands
- * the result to the machine (arch/x86/machine.c).  Only main and the vCPU
+ * the result to the machine (machine/machine.c).  Only main and the vCPU
  * loop may end the process; everything else returns errors.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
-#include "arch/x86/machine.h"
+#include "machine/machine.h"
 #include "cli/cli.h"
 #include "util/log.h"
 #include "vmm/report.h"
 
 extern const unsigned char hyve_demo_start[], hyve_demo_end[];
+
+/*
+ * Make sure fds 0, 1 and 2 are open (on /dev/null if they were closed), so
+ * that no file hyve opens later, /dev/kvm above all, takes one of their
+ * numbers and receives the guest's console output.
+ */
+static void main_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -22,6 +43,10 @@ int main(int argc, char **argv)
 		.len = (size_t)(hyve_demo_end - hyve_demo_start),
 		.name = "built-in demo",
 	};
+
+	/* A reader that goes away must cost a failed write, not the process. */
+	signal(SIGPIPE, SIG_IGN);
+	main_std_fds();
 
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_HELP:

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 static void com_tx(void *ctx, uint8_t byte)
@@ -38,6 +39,23 @@ static const struct uart16550_backend com_backend = {
 	.irq = NULL,
 };
 
+/*
+ * After any guest access, with the lock held: if host input is waiting and
+ * the receiver has room now, wake the host side.
+ */
+static void com_check_room(struct com_port *com)
+{
+	uint64_t one = 1;
+
+	if (atomic_load_explicit(&com->waiting, memory_order_relaxed) &&
+	    uart16550_rx_space(&com->uart) > 0) {
+		atomic_store(&com->waiting, false);
+		if (write(com->room_fd, &one, sizeof(one)) < 0) {
+			/* Cannot overflow: the host reads it before waiting. */
+		}
+	}
+}
+
 static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 		     uint64_t *val)
 {
@@ -51,6 +69,7 @@ static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 	pthread_mutex_lock(&com->lock);
 	*val = (*val & ~0xffULL) |
 	       uart16550_read(&com->uart, (unsigned int)offset);
+	com_check_room(com);
 	pthread_mutex_unlock(&com->lock);
 }
 
@@ -62,6 +81,7 @@ static void com_write(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 	(void)size;
 	pthread_mutex_lock(&com->lock);
 	uart16550_write(&com->uart, (unsigned int)offset, (uint8_t)val);
+	com_check_room(com);
 	pthread_mutex_unlock(&com->lock);
 }
 
@@ -70,28 +90,57 @@ static const struct iobus_ops com_ops = {
 	.write = com_write,
 };
 
-void com_init(struct com_port *com, const char *name, int out_fd, int stop_fd)
+int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd)
 {
 	com->dev = (struct iobus_dev){ .name = name, .ops = &com_ops };
+	com->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (com->room_fd < 0)
+		return -errno;
 	pthread_mutex_init(&com->lock, NULL);
 	com->out_fd = out_fd;
 	com->stop_fd = stop_fd;
+	atomic_init(&com->waiting, false);
 	uart16550_init(&com->uart, &com_backend, com);
+	return 0;
 }
 
 void com_destroy(struct com_port *com)
 {
 	pthread_mutex_destroy(&com->lock);
+	if (com->room_fd >= 0)
+		close(com->room_fd);
+	com->room_fd = -1;
 }
 
 size_t com_input(struct com_port *com, const uint8_t *buf, size_t len)
 {
 	size_t n;
 
-	/* Never wait here: a vCPU may hold the lock while output stalls. */
+	/*
+	 * Say we wait before trying, so that a vCPU that makes room after our
+	 * attempt (or while it holds the lock we fail to take) wakes us.
+	 */
+	atomic_store(&com->waiting, true);
+	/* Never block here: a vCPU may hold the lock while output stalls. */
 	if (pthread_mutex_trylock(&com->lock))
 		return 0;
 	n = uart16550_rx(&com->uart, buf, len);
+	if (n == len)
+		atomic_store(&com->waiting, false);
 	pthread_mutex_unlock(&com->lock);
 	return n;
+}
+
+int com_room_fd(const struct com_port *com)
+{
+	return com->room_fd;
+}
+
+void com_room_ack(struct com_port *com)
+{
+	uint64_t v;
+
+	if (read(com->room_fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing to acknowledge. */
+	}
 }

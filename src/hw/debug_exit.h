@@ -2,7 +2,9 @@
  * debug_exit.h: a debug-exit port with the semantics of QEMU's
  * isa-debug-exit: writing v ends hyve with status (v << 1) | 1 (the shell
  * sees its low 8 bits).  Reads return all ones.  Test guests use it to
- * report results; it exists only with --debug-exit.
+ * report results; it exists only with --debug-exit, at the ports the
+ * machine registers it on (0x501, two ports, by default; any write to any
+ * of them ends the VM, with the bytes of the write that fall inside).
  *
  * The model is pure: it calls its exit callback, and the machine decides
  * what stopping means.  Stateless, so any vCPU thread may write it.
@@ -13,9 +15,6 @@
 #include <stdint.h>
 
 #include "vmm/iobus.h"
-
-#define DEBUG_EXIT_PORT 0x501
-#define DEBUG_EXIT_LEN	2
 
 struct debug_exit {
 	struct iobus_dev dev; /* first: the bus hands us this pointer */

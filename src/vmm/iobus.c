@@ -115,44 +115,63 @@ static void iobus_log_unclaimed(struct iobus *bus, enum iobus_space space,
 			      : "");
 }
 
-/*
- * The range that claims a whole access.  One that starts in a range but runs
- * past its end is unclaimed: a device only ever sees accesses inside it.
- */
-static const struct iobus_range *iobus_claim(const struct iobus *bus,
-					     enum iobus_space space,
-					     uint64_t addr, unsigned int size)
+static uint64_t iobus_mask(unsigned int size)
 {
-	const struct iobus_range *r = iobus_find(bus, space, addr);
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
 
-	if (r && size > r->len - (addr - r->base))
-		return NULL;
-	return r;
+/*
+ * One access, split where it crosses the end of a range (see iobus.h).
+ * Each piece goes to the range that holds its first byte, clipped to that
+ * range; a byte nobody claims reads as all ones and is logged once.  Returns
+ * true when every byte was claimed.
+ */
+static bool iobus_access(struct iobus *bus, enum iobus_space space,
+			 uint64_t addr, unsigned int size, uint64_t *val,
+			 bool write)
+{
+	uint64_t in = write ? *val : 0, out = 0;
+	bool all = true, logged = false;
+
+	for (unsigned int done = 0; done < size;) {
+		uint64_t a = addr + done, piece = iobus_mask(size - done);
+		const struct iobus_range *r = iobus_find(bus, space, a);
+		unsigned int n = size - done;
+
+		if (!r) {
+			if (!logged)
+				iobus_log_unclaimed(bus, space, a, write);
+			all = false, logged = true;
+			out |= 0xffULL << (done * 8);
+			done++;
+			continue;
+		}
+		if (n > r->len - (a - r->base))
+			n = (unsigned int)(r->len - (a - r->base));
+		piece = iobus_mask(n);
+		if (write) {
+			r->dev->ops->write(r->dev, a - r->base, n,
+					   (in >> (done * 8)) & piece);
+		} else {
+			uint64_t v = piece;
+			r->dev->ops->read(r->dev, a - r->base, n, &v);
+			out |= (v & piece) << (done * 8);
+		}
+		done += n;
+	}
+	if (!write)
+		*val = out;
+	return all;
 }
 
 bool iobus_read(struct iobus *bus, enum iobus_space space, uint64_t addr,
 		unsigned int size, uint64_t *val)
 {
-	const struct iobus_range *r = iobus_claim(bus, space, addr, size);
-
-	*val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-	if (!r) {
-		iobus_log_unclaimed(bus, space, addr, false);
-		return false;
-	}
-	r->dev->ops->read(r->dev, addr - r->base, size, val);
-	return true;
+	return iobus_access(bus, space, addr, size, val, false);
 }
 
 bool iobus_write(struct iobus *bus, enum iobus_space space, uint64_t addr,
 		 unsigned int size, uint64_t val)
 {
-	const struct iobus_range *r = iobus_claim(bus, space, addr, size);
-
-	if (!r) {
-		iobus_log_unclaimed(bus, space, addr, true);
-		return false;
-	}
-	r->dev->ops->write(r->dev, addr - r->base, size, val);
-	return true;
+	return iobus_access(bus, space, addr, size, &val, true);
 }

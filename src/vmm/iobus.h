@@ -8,6 +8,14 @@
  * once.  Port 0x80 (the POST-code port) is claimed by a built-in sink that
  * absorbs it silently.
  *
+ * An access that runs past the end of a range is split there, as an ISA or
+ * PCI bus splits a wide cycle into the byte lanes each device decodes: the
+ * device whose range holds the first byte sees the access clipped to its
+ * range (the low-order bytes), and the bytes beyond go on, in address
+ * order, to whatever claims them; unclaimed bytes read as 0xff.  So a
+ * 4-byte `outl` to a 2-port device gives it the low 16 bits, as QEMU does,
+ * and a device may see any size from 1 to 8.
+ *
  * The registry is built before any vCPU runs and is read-only afterwards, so
  * lookups take no lock; each device serialises its own state.
  */
@@ -27,8 +35,10 @@ struct iobus_dev;
 
 struct iobus_ops {
 	/*
-	 * offset is relative to the start of the range; size is 1, 2, 4 or 8.
-	 * read fills *val (the bus pre-sets it to all ones); write takes val.
+	 * offset is relative to the start of the range; size is 1 to 8 and
+	 * offset + size never passes the end of the range.  read fills *val
+	 * (the bus pre-sets it to all ones for size); write takes val, which
+	 * holds only size bytes.
 	 */
 	void (*read)(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 		     uint64_t *val);
@@ -71,8 +81,8 @@ const struct iobus_range *iobus_find(const struct iobus *bus,
 				     enum iobus_space space, uint64_t addr);
 
 /*
- * Dispatch one access.  Returns true if a device claimed it; false if it
- * was absorbed (reads then return all ones).
+ * Dispatch one access of 1 to 8 bytes.  Returns true if devices claimed
+ * every byte of it; false if any byte was absorbed (and reads as 0xff).
  */
 bool iobus_read(struct iobus *bus, enum iobus_space space, uint64_t addr,
 		unsigned int size, uint64_t *val);

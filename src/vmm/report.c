@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "arch/x86/x86.h"
 #include "vmm/exit_names.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,12 +30,6 @@
 #define SVM_VMEXIT_INVALID UINT64_C(0xffffffffffffffff)
 #define SVM_VMEXIT_MC	   0x52
 
-#define RFLAGS_FIXED1 (1ULL << 1)
-#define CR0_PE	      (1ULL << 0)
-#define CR0_PG	      (1ULL << 31)
-#define CR4_PAE	      (1ULL << 5)
-#define EFER_LME      (1ULL << 8)
-#define EFER_LMA      (1ULL << 10)
 
 /* KVM's ABI allows 16 data words in kvm_run.internal. */
 #define INTERNAL_MAX_DATA ARRAY_SIZE(((struct kvm_run *)0)->internal.data)
@@ -351,17 +346,17 @@ static void svm_explain(FILE *out, uint64_t v)
 static void state_checks(FILE *out, const struct report_state *st)
 {
 	const struct kvm_sregs *s = &st->sregs;
-	bool lme = s->efer & EFER_LME, lma = s->efer & EFER_LMA;
-	bool pg = s->cr0 & CR0_PG;
+	bool lme = s->efer & X86_EFER_LME, lma = s->efer & X86_EFER_LMA;
+	bool pg = s->cr0 & X86_CR0_PG;
 	int found = 0;
 
-	if (st->have_regs && !(st->regs.rflags & RFLAGS_FIXED1) && ++found)
+	if (st->have_regs && !(st->regs.rflags & X86_RFLAGS_FIXED) && ++found)
 		put_text(out, "check: RFLAGS bit 1 is clear; it must be 1");
 	if (!st->have_sregs)
 		return;
-	if (pg && !(s->cr0 & CR0_PE) && ++found)
+	if (pg && !(s->cr0 & X86_CR0_PE) && ++found)
 		put_text(out, "check: CR0.PG is set without CR0.PE");
-	if (lme && pg && !(s->cr4 & CR4_PAE) && ++found)
+	if (lme && pg && !(s->cr4 & X86_CR4_PAE) && ++found)
 		put_text(out, "check: EFER.LME and CR0.PG without CR4.PAE");
 	if (lma != (lme && pg) && ++found)
 		put_text(out, "check: EFER.LMA is not EFER.LME && CR0.PG");

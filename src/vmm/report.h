@@ -22,24 +22,7 @@
 
 #include <linux/kvm.h>
 
-/*
- * Exit statuses, documented in the man page (EXIT STATUS).  All failures are
- * even, non-zero and below 128, so they never collide with the debug-exit
- * device's odd (v << 1) | 1 or with a shell's 128 + signal.
- *   2   bad command line or unusable host (/dev/kvm)
- *   4   KVM_EXIT_FAIL_ENTRY: the CPU refused to enter the guest
- *   6   KVM_EXIT_INTERNAL_ERROR, e.g. an emulation failure
- *   8   KVM_EXIT_SHUTDOWN: the guest triple-faulted
- *   10  an exit hyve does not handle
- *   12  KVM_RUN or another ioctl failed while running
- */
-#define HYVE_EXIT_OK	       0
-#define HYVE_EXIT_USAGE	       2
-#define HYVE_EXIT_ENTRY_FAILED 4
-#define HYVE_EXIT_INTERNAL     6
-#define HYVE_EXIT_TRIPLE_FAULT 8
-#define HYVE_EXIT_UNHANDLED    10
-#define HYVE_EXIT_KVM_ERROR    12
+#include "vmm/status.h"
 
 /* Which hardware virtualization the host uses, from host CPUID leaf 0. */
 enum report_cpu_vendor {

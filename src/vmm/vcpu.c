@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,19 @@ static void vcpu_loop(struct vcpu *v)
 	}
 }
 
+/* Wait for vm_go(); false if the VM stopped first. */
+static bool vcpu_wait_go(struct vm *vm)
+{
+	bool go;
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->go && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	go = !atomic_load(&vm->stopping);
+	pthread_mutex_unlock(&vm->lock);
+	return go;
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -191,6 +205,11 @@ void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (!vcpu_wait_go(v->vm)) {
+		if (v->id == 0)
+			vm_vcpu_ended(v->vm);
+		return NULL;
+	}
 
 	if (v->id == 0) {
 		vcpu_loop(v);

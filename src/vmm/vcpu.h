@@ -12,8 +12,11 @@
 
 #include "vmm/vm.h"
 
-/* Sent to a vCPU thread to make KVM_RUN return with EINTR. */
-#define VCPU_KICK_SIGNAL SIGUSR1
+/*
+ * Sent to a vCPU thread to make KVM_RUN return with EINTR.  A real-time
+ * signal, so that SIGUSR1 and SIGUSR2 keep their default meaning for hyve.
+ */
+#define VCPU_KICK_SIGNAL SIGRTMIN
 
 /* KVM_CREATE_VCPU, map its kvm_run, give it CPUID with its APIC ID. */
 int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err,

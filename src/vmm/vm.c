@@ -23,7 +23,7 @@
 
 static enum report_cpu_vendor vm_host_vendor(void)
 {
-	unsigned int eax, ebx, ecx, edx;
+	unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
 
 	if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
 		return REPORT_VENDOR_UNKNOWN;
@@ -175,7 +175,7 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = vm_kick_handler };
 	pthread_attr_t attr;
-	int r;
+	int r = 0;
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0) {
@@ -230,6 +230,14 @@ static void vm_stop_locked(struct vm *vm, int status, const char *why)
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
 		/* The counter cannot overflow with one write; nothing to do. */
 	}
+}
+
+void vm_go(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->go = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void vm_request_stop(struct vm *vm, int status, const char *why)

@@ -63,6 +63,7 @@ struct vm {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	bool go;		 /* vm_go: the vCPU threads may enter the guest */
 	atomic_bool stopping;	 /* read on every exit: no lock needed */
 	int exit_status;	 /* valid once stopping */
 	const char *stop_reason; /* static text for --verbose */
@@ -82,8 +83,14 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 /* Create ncpus vCPUs with their CPUID; does not start threads. */
 int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen);
 
-/* Start one thread per vCPU.  vCPU 0 runs; the others wait (see vcpu.c). */
+/*
+ * Start one thread per vCPU.  The threads wait for vm_go() before they
+ * enter the guest, so a start that fails half-way has run no guest code.
+ */
 int vm_start(struct vm *vm, char *err, size_t errlen);
+
+/* Let the started vCPU threads run: vCPU 0 boots (see vcpu.c). */
+void vm_go(struct vm *vm);
 
 /*
  * Ask the machine to stop with status; the first request wins.  Kicks every

@@ -132,47 +132,47 @@ static void test_check_memory(void **state)
 
 	(void)state;
 	err[0] = '\0';
-	assert_int_equal(cli_check_memory(0, 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_check_memory(0, 0, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "--memory: the size must not be zero");
 
-	assert_int_equal(cli_check_memory(2 * MIB + 1, 0, err, sizeof(err)),
+	assert_int_equal(config_check_memory(2 * MIB + 1, 0, err, sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "--memory: 2097153 bytes is not a multiple "
 				 "of 4 KiB");
 	assert_int_equal(
-		cli_check_memory(256 * MIB + 2048, 0, err, sizeof(err)),
+		config_check_memory(256 * MIB + 2048, 0, err, sizeof(err)),
 		-EINVAL);
 	assert_contains(err, "268437504 bytes is not a multiple of 4 KiB");
 
-	assert_int_equal(cli_check_memory(2 * MIB - 4096, 0, err, sizeof(err)),
+	assert_int_equal(config_check_memory(2 * MIB - 4096, 0, err, sizeof(err)),
 			 -ERANGE);
 	assert_string_equal(err, "--memory: 1 MiB is outside hyve's range of "
 				 "2 MiB to 64 GiB");
-	assert_int_equal(cli_check_memory(4096, 0, err, sizeof(err)), -ERANGE);
+	assert_int_equal(config_check_memory(4096, 0, err, sizeof(err)), -ERANGE);
 	assert_contains(err, "--memory: 0 MiB is outside");
 
-	assert_int_equal(cli_check_memory(64 * GIB + 4096, 0, err, sizeof(err)),
+	assert_int_equal(config_check_memory(64 * GIB + 4096, 0, err, sizeof(err)),
 			 -ERANGE);
 	assert_string_equal(err, "--memory: 65536 MiB is outside hyve's range "
 				 "of 2 MiB to 64 GiB");
 
-	assert_int_equal(cli_check_memory(8 * GIB, 4 * GIB, err, sizeof(err)),
+	assert_int_equal(config_check_memory(8 * GIB, 4 * GIB, err, sizeof(err)),
 			 -ERANGE);
 	assert_string_equal(err, "--memory: 8192 MiB is more than this host's "
 				 "4096 MiB of RAM");
 	assert_int_equal(
-		cli_check_memory(4 * GIB + 4096, 4 * GIB, err, sizeof(err)),
+		config_check_memory(4 * GIB + 4096, 4 * GIB, err, sizeof(err)),
 		-ERANGE);
 
 	/* The edges themselves are fine; err is left alone. */
 	strcpy(err, "untouched");
-	assert_int_equal(cli_check_memory(2 * MIB, 0, err, sizeof(err)), 0);
-	assert_int_equal(cli_check_memory(64 * GIB, 0, err, sizeof(err)), 0);
-	assert_int_equal(cli_check_memory(4 * GIB, 4 * GIB, err, sizeof(err)),
+	assert_int_equal(config_check_memory(2 * MIB, 0, err, sizeof(err)), 0);
+	assert_int_equal(config_check_memory(64 * GIB, 0, err, sizeof(err)), 0);
+	assert_int_equal(config_check_memory(4 * GIB, 4 * GIB, err, sizeof(err)),
 			 0);
 	assert_int_equal(
-		cli_check_memory(256 * MIB, 16 * GIB, err, sizeof(err)), 0);
-	assert_int_equal(cli_check_memory(2 * MIB + 4096, 0, err, sizeof(err)),
+		config_check_memory(256 * MIB, 16 * GIB, err, sizeof(err)), 0);
+	assert_int_equal(config_check_memory(2 * MIB + 4096, 0, err, sizeof(err)),
 			 0);
 	assert_string_equal(err, "untouched");
 }
@@ -240,9 +240,9 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_int_equal(cfg->format, LOADER_AUTO);
 	assert_string_equal(cfg->cmdline, "");
 	assert_int_equal(cfg->memory, 256 * MIB);
-	assert_int_equal(cfg->memory, CLI_DEFAULT_MEMORY);
+	assert_int_equal(cfg->memory, CONFIG_DEFAULT_MEMORY);
 	assert_int_equal(cfg->cpus, 1);
-	assert_int_equal(cfg->serial, CLI_SERIAL_STDIO);
+	assert_int_equal(cfg->serial, CONFIG_SERIAL_STDIO);
 	assert_null(cfg->serial_path);
 	assert_false(cfg->debug_exit);
 	assert_false(cfg->stats);
@@ -296,7 +296,7 @@ static void test_parse_run_full(void **state)
 	assert_string_equal(p.cfg.cmdline, "a b");
 	assert_int_equal(p.cfg.memory, GIB);
 	assert_int_equal(p.cfg.cpus, 2);
-	assert_int_equal(p.cfg.serial, CLI_SERIAL_FILE);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_FILE);
 	assert_string_equal(p.cfg.serial_path, "/tmp/x");
 	assert_true(p.cfg.debug_exit);
 	assert_true(p.cfg.stats);
@@ -317,15 +317,15 @@ static void test_parse_run_spellings(void **state)
 	assert_string_equal(p.cfg.kernel, "k.elf");
 	assert_int_equal(p.cfg.memory, 2 * GIB);
 	assert_int_equal(p.cfg.cpus, 256);
-	assert_int_equal(p.cfg.serial, CLI_SERIAL_OFF);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_OFF);
 	assert_null(p.cfg.serial_path);
 	assert_int_equal(p.cfg.verbose, 3);
 	assert_int_equal(p.cfg.format, LOADER_RAW);
 
 	assert_int_equal(PARSE(&p, "run", "--serial", "none"), CLI_RUN);
-	assert_int_equal(p.cfg.serial, CLI_SERIAL_OFF);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_OFF);
 	assert_int_equal(PARSE(&p, "run", "--serial", "stdio"), CLI_RUN);
-	assert_int_equal(p.cfg.serial, CLI_SERIAL_STDIO);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_STDIO);
 	assert_int_equal(PARSE(&p, "run", "--kernel-format", "auto"), CLI_RUN);
 	assert_int_equal(p.cfg.format, LOADER_AUTO);
 	assert_int_equal(PARSE(&p, "run", "--cmdline", ""), CLI_RUN);
@@ -377,6 +377,53 @@ static void test_parse_bad_values(void **state)
 	      "--kernel-format", "bogus");
 	ERROR("--kernel-format: 'bzimage' is not one of", "run", "--kernel",
 	      "k", "--kernel-format", "bzimage");
+}
+
+/* --debug-exit, alone or with iobase/iosize, as one word or two. */
+static void test_parse_debug_exit(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run"), CLI_RUN);
+	assert_false(p.cfg.debug_exit);
+	assert_int_equal(p.cfg.debug_exit_port, 0x501);
+	assert_int_equal(p.cfg.debug_exit_size, 2);
+
+	assert_int_equal(PARSE(&p, "run", "--debug-exit", "--stats"), CLI_RUN);
+	assert_true(p.cfg.debug_exit);
+	assert_true(p.cfg.stats);
+	assert_int_equal(p.cfg.debug_exit_port, 0x501);
+	assert_int_equal(p.cfg.debug_exit_size, 2);
+
+	assert_int_equal(PARSE(&p, "run", "--debug-exit", "iobase=0xf4,iosize=4",
+			       "--kernel", "k"),
+			 CLI_RUN);
+	assert_true(p.cfg.debug_exit);
+	assert_int_equal(p.cfg.debug_exit_port, 0xf4);
+	assert_int_equal(p.cfg.debug_exit_size, 4);
+	assert_string_equal(p.cfg.kernel, "k");
+
+	assert_int_equal(PARSE(&p, "run", "--debug-exit=iosize=1"), CLI_RUN);
+	assert_int_equal(p.cfg.debug_exit_port, 0x501);
+	assert_int_equal(p.cfg.debug_exit_size, 1);
+	assert_int_equal(PARSE(&p, "run", "--debug-exit", "iobase=1280"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.debug_exit_port, 0x500);
+
+	/* A word that is not one of its keys is not taken as its value. */
+	assert_int_equal(PARSE(&p, "run", "--debug-exit", "x"), CLI_ERROR);
+	assert_contains(p.err, "unexpected argument 'x'");
+
+	ERROR("--debug-exit: 'iosize=3' is not iobase=PORT[,iosize=1|2|4]",
+	      "run", "--debug-exit", "iosize=3");
+	ERROR("--debug-exit: 'iobase=0x10000' is not", "run",
+	      "--debug-exit=iobase=0x10000");
+	ERROR("--debug-exit: 'iobase=0xffff,iosize=2' is not", "run",
+	      "--debug-exit", "iobase=0xffff,iosize=2");
+	ERROR("--debug-exit: 'iobase=' is not", "run", "--debug-exit=iobase=");
+	ERROR("--debug-exit: 'iobase=0xf4,bogus' is not", "run",
+	      "--debug-exit=iobase=0xf4,bogus");
 }
 
 static void test_parse_bad_options(void **state)
@@ -484,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_parse_run_spellings),
 		cmocka_unit_test(test_parse_memory),
 		cmocka_unit_test(test_parse_bad_values),
+		cmocka_unit_test(test_parse_debug_exit),
 		cmocka_unit_test(test_parse_bad_options),
 		cmocka_unit_test(test_parse_help_version),
 		cmocka_unit_test(test_parse_twice),

@@ -371,7 +371,11 @@ static void test_dispatch(void **state)
 	assert_int_equal(v, 0xffff);
 }
 
-/* An access that starts in a range but runs past its end is not claimed. */
+/*
+ * An access that runs past the end of a range is split there: the device
+ * sees the low bytes clipped to its range, the rest goes to whatever comes
+ * next (another device, or nothing: all ones).
+ */
 static void test_straddle(void **state)
 {
 	struct fx *fx = *state;
@@ -386,13 +390,42 @@ static void test_straddle(void **state)
 	assert_true(iobus_read(bus, IOBUS_PIO, 0x3fc, 4, &v)); /* fits */
 	assert_int_equal(v, 0x12345678);
 	assert_int_equal(fx->a.offset, 4);
-	assert_false(iobus_read(bus, IOBUS_PIO, 0x3fd, 4, &v));
-	assert_int_equal(v, 0xffffffff);
-	assert_false(iobus_write(bus, IOBUS_PIO, 0x3ff, 2, 0xabcd));
-	assert_int_equal(fx->a.reads, 1);
-	assert_int_equal(fx->a.writes, 0);
-	assert_int_equal(fx->b.reads, 0);
-	assert_int_equal(fx->b.writes, 0);
+	assert_int_equal(fx->a.size, 4);
+
+	/* 0x3fd..0x3ff from a (3 bytes), 0x400 from b. */
+	fx->b.answer = 0xab;
+	assert_true(iobus_read(bus, IOBUS_PIO, 0x3fd, 4, &v));
+	assert_int_equal(fx->a.offset, 5);
+	assert_int_equal(fx->a.size, 3);
+	assert_int_equal(fx->b.offset, 0);
+	assert_int_equal(fx->b.size, 1);
+	assert_int_equal(v, 0xab345678);
+
+	/* A write: the low byte to a's last port, the high byte to b. */
+	assert_true(iobus_write(bus, IOBUS_PIO, 0x3ff, 2, 0xabcd));
+	assert_int_equal(fx->a.offset, 7);
+	assert_int_equal(fx->a.size, 1);
+	assert_int_equal(fx->a.val, 0xcd);
+	assert_int_equal(fx->b.offset, 0);
+	assert_int_equal(fx->b.size, 1);
+	assert_int_equal(fx->b.val, 0xab);
+
+	/* Past b's end there is nothing: those bytes read as all ones. */
+	fx->b.answer = 0x1122334455667788ULL;
+	assert_false(iobus_read(bus, IOBUS_PIO, 0x406, 4, &v));
+	assert_int_equal(fx->b.offset, 6);
+	assert_int_equal(fx->b.size, 2);
+	assert_int_equal(v, 0xffff7788);
+	assert_int_equal(fx->a.reads, 2);
+	assert_int_equal(fx->a.writes, 1);
+	assert_int_equal(fx->b.reads, 2);
+	assert_int_equal(fx->b.writes, 1);
+
+	/* An unclaimed gap before a range: the range still gets its bytes. */
+	assert_false(iobus_write(bus, IOBUS_PIO, 0x3f6, 4, 0x44332211));
+	assert_int_equal(fx->a.offset, 0);
+	assert_int_equal(fx->a.size, 2);
+	assert_int_equal(fx->a.val, 0x4433);
 }
 
 static void test_unclaimed(void **state)

@@ -278,9 +278,7 @@ static void test_debug_exit_bus(void **state)
 	iobus_init(bus);
 	debug_exit_init(&de, on_exit_cb, &log);
 	assert_string_equal(de.dev.name, "debug-exit");
-	assert_int_equal(iobus_register(bus, IOBUS_PIO, DEBUG_EXIT_PORT,
-					DEBUG_EXIT_LEN, &de.dev),
-			 0);
+	assert_int_equal(iobus_register(bus, IOBUS_PIO, 0x501, 2, &de.dev), 0);
 
 	assert_true(iobus_write(bus, IOBUS_PIO, 0x501, 1, 5));
 	assert_int_equal(log.calls, 1);
@@ -304,13 +302,46 @@ static void test_debug_exit_bus(void **state)
 	/* Outside the two ports: not the device's. */
 	assert_false(iobus_write(bus, IOBUS_PIO, 0x500, 1, 3));
 	assert_false(iobus_write(bus, IOBUS_PIO, 0x503, 1, 3));
-	assert_false(iobus_write(bus, IOBUS_PIO, 0x502, 2, 3));
 	assert_false(iobus_write(bus, IOBUS_MMIO, 0x501, 1, 3));
 	assert_int_equal(log.calls, 3);
+
+	/*
+	 * Wider than the device: it sees the bytes inside its two ports, as
+	 * QEMU's isa-debug-exit does.  An outl of 0x12345 ends with 0x2345.
+	 */
+	assert_false(iobus_write(bus, IOBUS_PIO, 0x501, 4, 0x12345));
+	assert_int_equal(log.calls, 4);
+	assert_int_equal(log.status, (0x2345 << 1) | 1);
+	assert_false(iobus_write(bus, IOBUS_PIO, 0x502, 2, 0x103));
+	assert_int_equal(log.calls, 5);
+	assert_int_equal(log.status, 7);
+	log.calls = 3;
 
 	/* No callback: a write is absorbed. */
 	debug_exit_init(&de, NULL, NULL);
 	assert_true(iobus_write(bus, IOBUS_PIO, 0x501, 1, 9));
+	assert_int_equal(log.calls, 3);
+	free(bus);
+}
+
+/* iosize=4 at 0xf4, as test suites written for QEMU use: every width ends. */
+static void test_debug_exit_iosize4(void **state)
+{
+	struct iobus *bus = calloc(1, sizeof(*bus));
+	struct debug_exit de;
+	struct exit_log log = { 0 };
+
+	(void)state;
+	assert_non_null(bus);
+	iobus_init(bus);
+	debug_exit_init(&de, on_exit_cb, &log);
+	assert_int_equal(iobus_register(bus, IOBUS_PIO, 0xf4, 4, &de.dev), 0);
+	assert_true(iobus_write(bus, IOBUS_PIO, 0xf4, 1, 0x10));
+	assert_int_equal(log.status, 0x21);
+	assert_true(iobus_write(bus, IOBUS_PIO, 0xf4, 2, 0x1234));
+	assert_int_equal(log.status, 0x2469);
+	assert_true(iobus_write(bus, IOBUS_PIO, 0xf4, 4, 0x123456));
+	assert_int_equal(log.status, 0x2468ad);
 	assert_int_equal(log.calls, 3);
 	free(bus);
 }
@@ -326,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_open_not_kvm),
 		cmocka_unit_test(test_debug_exit_status),
 		cmocka_unit_test(test_debug_exit_bus),
+		cmocka_unit_test(test_debug_exit_iosize4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

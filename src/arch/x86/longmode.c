@@ -14,9 +14,6 @@
 
 #include "arch/x86/memmap.h"
 
-#define PTE_P  (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_PS (1ULL << 7)
 #define GIB    (1ULL << 30)
 
 /* Segment descriptor: base, limit, access byte and flags nibble. */
@@ -73,12 +70,12 @@ int longmode_build(const struct guest_mem *gm)
 
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
-	pml4[0] = MEMMAP_PDPT | PTE_P | PTE_RW;
+	pml4[0] = MEMMAP_PDPT | X86_PTE_P | X86_PTE_RW;
 	for (uint64_t g = 0; g < ngib; g++) {
-		pdpt[g] = (MEMMAP_PD + g * 4096) | PTE_P | PTE_RW;
+		pdpt[g] = (MEMMAP_PD + g * 4096) | X86_PTE_P | X86_PTE_RW;
 		for (uint64_t i = 0; i < 512; i++)
 			pd[g * 512 + i] =
-				(g * GIB + (i << 21)) | PTE_P | PTE_RW | PTE_PS;
+				(g * GIB + (i << 21)) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS;
 	}
 	return 0;
 }

@@ -13,19 +13,9 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "arch/x86/x86.h"
 #include "vmm/mem.h"
 
-#define X86_CR0_PE	 (1ULL << 0)
-#define X86_CR0_MP	 (1ULL << 1)
-#define X86_CR0_ET	 (1ULL << 4)
-#define X86_CR0_NE	 (1ULL << 5)
-#define X86_CR0_WP	 (1ULL << 16)
-#define X86_CR0_PG	 (1ULL << 31)
-#define X86_CR4_PAE	 (1ULL << 5)
-#define X86_EFER_SCE	 (1ULL << 0)
-#define X86_EFER_LME	 (1ULL << 8)
-#define X86_EFER_LMA	 (1ULL << 10)
-#define X86_RFLAGS_FIXED (1ULL << 1)
 
 /*
  * The identity map covers [0, top) with 2 MiB pages, where top is the larger

@@ -12,15 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define CR0_PG	 (1ULL << 31)
-#define CR4_PSE	 (1ULL << 4)
-#define CR4_PAE	 (1ULL << 5)
-#define CR4_LA57 (1ULL << 12)
-#define EFER_LMA (1ULL << 10)
+#include "arch/x86/x86.h"
 
-#define PTE_P	 (1ULL << 0)
-#define PTE_PS	 (1ULL << 7)
-#define PTE_ADDR 0x000ffffffffff000ULL /* bits 51:12 */
 
 #define PAGE_SIZE 4096ULL
 #define PAGE_MASK (PAGE_SIZE - 1)
@@ -51,7 +44,7 @@ static int read_entry(const struct guest_mem *gm, uint64_t table,
 /* Where the next table or the page starts, from a present entry. */
 static uint64_t entry_addr(const struct walk_mode *m, uint64_t e)
 {
-	return m->entry_bytes == 4 ? e & 0xfffff000ULL : e & PTE_ADDR;
+	return m->entry_bytes == 4 ? e & 0xfffff000ULL : e & X86_PTE_ADDR;
 }
 
 /*
@@ -63,7 +56,7 @@ static uint64_t large_base(const struct walk_mode *m, uint64_t e, uint64_t size)
 {
 	if (m->entry_bytes == 4)
 		return (e & 0xffc00000ULL) | (((e >> 13) & 0xffULL) << 32);
-	return e & PTE_ADDR & ~(size - 1);
+	return e & X86_PTE_ADDR & ~(size - 1);
 }
 
 static int walk(const struct guest_mem *gm, const struct walk_mode *m,
@@ -78,19 +71,19 @@ static int walk(const struct guest_mem *gm, const struct walk_mode *m,
 		if (read_entry(gm, table, (va >> shift) & index_mask,
 			       m->entry_bytes, &e))
 			return -EFAULT;
-		if (!(e & PTE_P))
+		if (!(e & X86_PTE_P))
 			return -EFAULT;
 		if (level == 1) {
 			*gpa = entry_addr(m, e) | (va & PAGE_MASK);
 			return 0;
 		}
-		if ((e & PTE_PS) && level <= m->max_ps_level) {
+		if ((e & X86_PTE_PS) && level <= m->max_ps_level) {
 			uint64_t size = 1ULL << shift;
 
 			*gpa = large_base(m, e, size) | (va & (size - 1));
 			return 0;
 		}
-		if ((e & PTE_PS) && !m->ps_ignored)
+		if ((e & X86_PTE_PS) && !m->ps_ignored)
 			return -EFAULT; /* reserved bit set */
 		table = entry_addr(m, e);
 	}
@@ -104,16 +97,16 @@ int pagewalk_translate(const struct guest_mem *gm,
 	struct walk_mode m;
 	uint64_t table;
 
-	if (!(sregs->cr0 & CR0_PG)) {
+	if (!(sregs->cr0 & X86_CR0_PG)) {
 		*gpa = va;
 		return 0;
 	}
 
-	if (sregs->efer & EFER_LMA) {
+	if (sregs->efer & X86_EFER_LMA) {
 		unsigned int bits;
 
 		m = (struct walk_mode){
-			.levels = (sregs->cr4 & CR4_LA57) ? 5 : 4,
+			.levels = (sregs->cr4 & X86_CR4_LA57) ? 5 : 4,
 			.index_bits = 9,
 			.entry_bytes = 8,
 			.max_ps_level = 3,
@@ -123,10 +116,10 @@ int pagewalk_translate(const struct guest_mem *gm,
 		if ((uint64_t)((int64_t)(va << (64 - bits)) >> (64 - bits)) !=
 		    va)
 			return -EFAULT;
-		table = sregs->cr3 & PTE_ADDR;
+		table = sregs->cr3 & X86_PTE_ADDR;
 	} else if (va > 0xffffffffULL) {
 		return -EFAULT; /* linear addresses are 32 bits here */
-	} else if (sregs->cr4 & CR4_PAE) {
+	} else if (sregs->cr4 & X86_CR4_PAE) {
 		/* The PDPT is 32-byte aligned; CR3 bits 31:5 locate it. */
 		m = (struct walk_mode){
 			.levels = 3,
@@ -141,7 +134,7 @@ int pagewalk_translate(const struct guest_mem *gm,
 			.levels = 2,
 			.index_bits = 10,
 			.entry_bytes = 4,
-			.max_ps_level = (sregs->cr4 & CR4_PSE) ? 2 : 1,
+			.max_ps_level = (sregs->cr4 & X86_CR4_PSE) ? 2 : 1,
 			.ps_ignored = true,
 		};
 		table = sregs->cr3 & 0xfffff000ULL;

@@ -5,12 +5,12 @@
  * machine_run() is called by main once; it owns everything it creates and
  * undoes all of it before returning, whatever happened.
  */
-#ifndef HYVE_ARCH_X86_MACHINE_H
-#define HYVE_ARCH_X86_MACHINE_H
+#ifndef HYVE_MACHINE_MACHINE_H
+#define HYVE_MACHINE_MACHINE_H
 
 #include <stddef.h>
 
-#include "cli/cli.h"
+#include "machine/config.h"
 
 /* A built-in image, used when cfg->kernel is NULL. */
 struct machine_image {

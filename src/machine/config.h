@@ -1,0 +1,53 @@
+/*
+ * config.h: what a VM is to be, as one plain value.  The command line
+ * (src/cli/) fills it today and the control API will fill it tomorrow;
+ * neither owns it, and the board (machine.c) only reads it.
+ *
+ * Strings point into storage that outlives the VM (argv, or the API's
+ * request).  config_defaults() gives every field its documented default.
+ */
+#ifndef HYVE_MACHINE_CONFIG_H
+#define HYVE_MACHINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/loader.h"
+
+#define CONFIG_DEFAULT_MEMORY	   (256ULL << 20)
+#define CONFIG_DEBUG_EXIT_PORT	     0x501 /* QEMU's isa-debug-exit default */
+#define CONFIG_DEBUG_EXIT_SIZE	     2
+#define CONFIG_DEBUG_EXIT_SIZE_MAX   4
+
+enum config_serial {
+	CONFIG_SERIAL_STDIO = 0,
+	CONFIG_SERIAL_FILE,
+	CONFIG_SERIAL_OFF,
+};
+
+struct hyve_config {
+	const char *kernel; /* NULL: the built-in demo */
+	enum loader_format format;
+	const char *cmdline;
+	uint64_t memory; /* bytes */
+	unsigned int cpus;
+	enum config_serial serial;
+	const char *serial_path; /* with CONFIG_SERIAL_FILE */
+	bool debug_exit;
+	uint16_t debug_exit_port; /* first port of the device */
+	uint8_t debug_exit_size;  /* ports it decodes: 1, 2 or 4 */
+	bool stats;
+	int verbose;
+};
+
+void config_defaults(struct hyve_config *cfg);
+
+/*
+ * Check a RAM size against hyve's limits and the host's RAM (0: unknown).
+ * 0, or -EINVAL/-ERANGE with one line in err.
+ */
+int config_check_memory(uint64_t bytes, uint64_t host_bytes, char *err,
+			size_t errlen);
+
+#endif
