@@ -4,6 +4,7 @@
 #
 #   make CC=clang        build with clang (the guests always use gcc)
 #   make test ASAN=1     the same suite under AddressSanitizer and UBSan
+#   make test TIERS=unit TEST_FILTER=serial   some tiers, some tests
 #   make V=1             show the commands
 #   make B=build/clang CC=clang   build into another directory
 
@@ -103,7 +104,7 @@ unit: $(UNIT_BINS)
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)HYVE=$(B)/hyve UNIT_DIR=$(B)/tests GUEST_DIR=$(G) ASAN=$(ASAN) \
-		tests/run
+		TIERS='$(TIERS)' TEST_FILTER='$(TEST_FILTER)' tests/run
 
 demo: deps-build
 	$(Q)$(MAKE) --no-print-directory all

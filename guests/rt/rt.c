@@ -185,3 +185,45 @@ void rt_main(const struct hyve_boot_info *bi)
 {
 	rt_exit((uint8_t)main(bi));
 }
+
+const char *rt_arg(const struct hyve_boot_info *bi, const char *key)
+{
+	const char *s = bi ? (const char *)(uintptr_t)bi->cmdline : NULL;
+	size_t n = rt_strlen(key);
+
+	while (s && *s) {
+		while (*s == ' ')
+			s++;
+		size_t i = 0;
+		while (i < n && s[i] == key[i])
+			i++;
+		if (i == n && s[n] == '=')
+			return s + n + 1;
+		while (*s && *s != ' ')
+			s++;
+	}
+	return NULL;
+}
+
+uint64_t rt_strtoul(const char *s, uint64_t dflt)
+{
+	uint64_t v = 0;
+	unsigned int base = 10, d;
+
+	if (!s || !*s)
+		return dflt;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			break;
+		v = v * base + d;
+	}
+	return v;
+}

@@ -89,6 +89,10 @@ int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* Read one byte from COM1, waiting at most `spins` polls; -1 on timeout. */
 int rt_getc(unsigned long spins);
 size_t rt_strlen(const char *s);
+/* The value of KEY=VALUE on the command line (up to a space), or NULL. */
+const char *rt_arg(const struct hyve_boot_info *bi, const char *key);
+/* A decimal or 0x-prefixed number at s (dflt when s is NULL or empty). */
+uint64_t rt_strtoul(const char *s, uint64_t dflt);
 int rt_strcmp(const char *a, const char *b);
 
 /* Write v to the debug-exit port (hyve exits (v << 1) | 1), then halt. */

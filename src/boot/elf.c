@@ -101,8 +101,8 @@ static int elf_check_segment(const struct loader_file *f, unsigned int i,
 			 f->name, i);
 		return -ENOEXEC;
 	}
-	if (p->p_memsz && (p->p_offset > f->size ||
-			   p->p_filesz > f->size - p->p_offset)) {
+	if (p->p_memsz &&
+	    (p->p_offset > f->size || p->p_filesz > f->size - p->p_offset)) {
 		snprintf(err, errlen,
 			 "%s: truncated ELF: segment %u needs %#" PRIx64
 			 " bytes at file offset %#" PRIx64
@@ -130,7 +130,8 @@ static int elf_check_overlap(const struct loader_file *f, unsigned int i,
 			    ? p->p_paddr - q->p_paddr < q->p_memsz
 			    : q->p_paddr - p->p_paddr < p->p_memsz) {
 			snprintf(err, errlen,
-				 "%s: ELF segments %u and %u overlap at %#" PRIx64,
+				 "%s: ELF segments %u and %u overlap at "
+				 "%#" PRIx64,
 				 f->name, j, i,
 				 (uint64_t)(p->p_paddr > q->p_paddr
 						    ? p->p_paddr
@@ -199,8 +200,8 @@ static int elf_check_ram(const struct loader_file *f,
 		if (p->p_paddr < MEMMAP_BOOT_AREA_END ||
 		    !mem_range_ok(gm, p->p_paddr, p->p_memsz)) {
 			snprintf(err, errlen,
-				 "%s: ELF segment %u at %#" PRIx64
-				 " (%#" PRIx64 " bytes) is outside guest RAM "
+				 "%s: ELF segment %u at %#" PRIx64 " (%#" PRIx64
+				 " bytes) is outside guest RAM "
 				 "above 1 MiB (RAM is %" PRIu64 " MiB)",
 				 f->name, i, (uint64_t)p->p_paddr,
 				 (uint64_t)p->p_memsz, gm->ram_bytes >> 20);

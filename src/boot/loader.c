@@ -146,8 +146,8 @@ fail:
 }
 
 int loader_open_buffer(const void *buf, size_t len, const char *name,
-		       enum loader_format fmt, struct loader_file *f,
-		       char *err, size_t errlen)
+		       enum loader_format fmt, struct loader_file *f, char *err,
+		       size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
 	f->name = name;

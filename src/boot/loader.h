@@ -64,8 +64,8 @@ int loader_open_file(const char *path, enum loader_format fmt,
 		     struct loader_file *f, char *err, size_t errlen);
 /* Step 1 for an image held in memory; name is for messages. */
 int loader_open_buffer(const void *buf, size_t len, const char *name,
-		       enum loader_format fmt, struct loader_file *f,
-		       char *err, size_t errlen);
+		       enum loader_format fmt, struct loader_file *f, char *err,
+		       size_t errlen);
 /* Step 2. */
 int loader_load(const struct loader_file *f, const struct guest_mem *gm,
 		struct loader_image *img, char *err, size_t errlen);

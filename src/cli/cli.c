@@ -90,8 +90,8 @@ static int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* Each option is one step: it checks its value and fills the config. */
-typedef int (*cli_setter)(struct hyve_config *cfg, const char *arg,
-			  char *err, size_t errlen);
+typedef int (*cli_setter)(struct hyve_config *cfg, const char *arg, char *err,
+			  size_t errlen);
 
 static int set_kernel(struct hyve_config *cfg, const char *arg, char *err,
 		      size_t errlen)
@@ -228,7 +228,8 @@ static const struct cli_option {
 	{ "memory", required_argument, 0, set_memory, NULL },
 	{ "cpus", required_argument, 0, set_cpus, NULL },
 	{ "serial", required_argument, 0, set_serial, NULL },
-	{ "debug-exit", optional_argument, 0, set_debug_exit, "iobase=iosize=" },
+	{ "debug-exit", optional_argument, 0, set_debug_exit,
+	  "iobase=iosize=" },
 	{ "stats", no_argument, 0, set_stats, NULL },
 	{ "verbose", no_argument, 'v', set_verbose, NULL },
 };

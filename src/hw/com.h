@@ -26,9 +26,9 @@ struct com_port {
 	struct iobus_dev dev; /* first: the bus hands us this pointer */
 	pthread_mutex_t lock;
 	struct uart16550 uart;
-	int out_fd;	     /* -1: output dropped */
-	int stop_fd;	     /* readable once the VM stops: stop waiting on out_fd */
-	int room_fd;	     /* eventfd: the receiver has room again */
+	int out_fd;  /* -1: output dropped */
+	int stop_fd; /* readable once the VM stops: stop waiting on out_fd */
+	int room_fd; /* eventfd: the receiver has room again */
 	atomic_bool waiting; /* host input is waiting for room */
 };
 

@@ -16,9 +16,9 @@
 #include "boot/loader.h"
 
 #define CONFIG_DEFAULT_MEMORY	   (256ULL << 20)
-#define CONFIG_DEBUG_EXIT_PORT	     0x501 /* QEMU's isa-debug-exit default */
-#define CONFIG_DEBUG_EXIT_SIZE	     2
-#define CONFIG_DEBUG_EXIT_SIZE_MAX   4
+#define CONFIG_DEBUG_EXIT_PORT	   0x501 /* QEMU's isa-debug-exit default */
+#define CONFIG_DEBUG_EXIT_SIZE	   2
+#define CONFIG_DEBUG_EXIT_SIZE_MAX 4
 
 enum config_serial {
 	CONFIG_SERIAL_STDIO = 0,

@@ -30,7 +30,6 @@
 #define SVM_VMEXIT_INVALID UINT64_C(0xffffffffffffffff)
 #define SVM_VMEXIT_MC	   0x52
 
-
 /* KVM's ABI allows 16 data words in kvm_run.internal. */
 #define INTERNAL_MAX_DATA ARRAY_SIZE(((struct kvm_run *)0)->internal.data)
 #define INSN_MAX	  15 /* longest x86 instruction */

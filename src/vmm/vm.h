@@ -63,9 +63,9 @@ struct vm {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool go;		 /* vm_go: the vCPU threads may enter the guest */
-	atomic_bool stopping;	 /* read on every exit: no lock needed */
-	int exit_status;	 /* valid once stopping */
+	bool go;	      /* vm_go: the vCPU threads may enter the guest */
+	atomic_bool stopping; /* read on every exit: no lock needed */
+	int exit_status;      /* valid once stopping */
 	const char *stop_reason; /* static text for --verbose */
 	unsigned int running;	 /* vCPU threads that have not ended */
 	int stop_fd;		 /* eventfd: written once when stopping */

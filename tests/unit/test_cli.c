@@ -144,20 +144,24 @@ static void test_check_memory(void **state)
 		-EINVAL);
 	assert_contains(err, "268437504 bytes is not a multiple of 4 KiB");
 
-	assert_int_equal(config_check_memory(2 * MIB - 4096, 0, err, sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(
+		config_check_memory(2 * MIB - 4096, 0, err, sizeof(err)),
+		-ERANGE);
 	assert_string_equal(err, "--memory: 1 MiB is outside hyve's range of "
 				 "2 MiB to 64 GiB");
-	assert_int_equal(config_check_memory(4096, 0, err, sizeof(err)), -ERANGE);
+	assert_int_equal(config_check_memory(4096, 0, err, sizeof(err)),
+			 -ERANGE);
 	assert_contains(err, "--memory: 0 MiB is outside");
 
-	assert_int_equal(config_check_memory(64 * GIB + 4096, 0, err, sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(
+		config_check_memory(64 * GIB + 4096, 0, err, sizeof(err)),
+		-ERANGE);
 	assert_string_equal(err, "--memory: 65536 MiB is outside hyve's range "
 				 "of 2 MiB to 64 GiB");
 
-	assert_int_equal(config_check_memory(8 * GIB, 4 * GIB, err, sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(
+		config_check_memory(8 * GIB, 4 * GIB, err, sizeof(err)),
+		-ERANGE);
 	assert_string_equal(err, "--memory: 8192 MiB is more than this host's "
 				 "4096 MiB of RAM");
 	assert_int_equal(
@@ -168,12 +172,12 @@ static void test_check_memory(void **state)
 	strcpy(err, "untouched");
 	assert_int_equal(config_check_memory(2 * MIB, 0, err, sizeof(err)), 0);
 	assert_int_equal(config_check_memory(64 * GIB, 0, err, sizeof(err)), 0);
-	assert_int_equal(config_check_memory(4 * GIB, 4 * GIB, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		config_check_memory(4 * GIB, 4 * GIB, err, sizeof(err)), 0);
 	assert_int_equal(
 		config_check_memory(256 * MIB, 16 * GIB, err, sizeof(err)), 0);
-	assert_int_equal(config_check_memory(2 * MIB + 4096, 0, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		config_check_memory(2 * MIB + 4096, 0, err, sizeof(err)), 0);
 	assert_string_equal(err, "untouched");
 }
 
@@ -396,8 +400,8 @@ static void test_parse_debug_exit(void **state)
 	assert_int_equal(p.cfg.debug_exit_port, 0x501);
 	assert_int_equal(p.cfg.debug_exit_size, 2);
 
-	assert_int_equal(PARSE(&p, "run", "--debug-exit", "iobase=0xf4,iosize=4",
-			       "--kernel", "k"),
+	assert_int_equal(PARSE(&p, "run", "--debug-exit",
+			       "iobase=0xf4,iosize=4", "--kernel", "k"),
 			 CLI_RUN);
 	assert_true(p.cfg.debug_exit);
 	assert_int_equal(p.cfg.debug_exit_port, 0xf4);

@@ -507,9 +507,10 @@ static void test_elf_segment_past_eof(void **state)
 	elf_good(&im);
 	phdr(&im, 1)->p_filesz = 0x1001; /* 0x2000 + 0x1001 > 0x3000 */
 	phdr(&im, 1)->p_memsz = 0x1001;
-	expect_elf_refused(fx, &im, -ENOEXEC,
-			   "truncated ELF: segment 1 needs 0x1001 bytes at file "
-			   "offset 0x2000 but the file has 12288");
+	expect_elf_refused(
+		fx, &im, -ENOEXEC,
+		"truncated ELF: segment 1 needs 0x1001 bytes at file "
+		"offset 0x2000 but the file has 12288");
 
 	elf_good(&im);
 	phdr(&im, 0)->p_offset = IMG_SIZE + 1;
@@ -620,9 +621,10 @@ static void test_elf_below_1mib(void **state)
 	elf_good(&im);
 	phdr(&im, 0)->p_paddr = 0x10000; /* over the page tables */
 	ehdr(&im)->e_entry = 0x10000;
-	expect_elf_refused(fx, &im, -ERANGE,
-			   "ELF segment 0 at 0x10000 (0x1000 bytes) is outside guest "
-			   "RAM above 1 MiB");
+	expect_elf_refused(
+		fx, &im, -ERANGE,
+		"ELF segment 0 at 0x10000 (0x1000 bytes) is outside guest "
+		"RAM above 1 MiB");
 
 	/* Ends at 1 MiB + 0xfff but starts one byte below it. */
 	elf_good(&im);

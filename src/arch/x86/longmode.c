@@ -14,7 +14,7 @@
 
 #include "arch/x86/memmap.h"
 
-#define GIB    (1ULL << 30)
+#define GIB (1ULL << 30)
 
 /* Segment descriptor: base, limit, access byte and flags nibble. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access,
@@ -74,8 +74,8 @@ int longmode_build(const struct guest_mem *gm)
 	for (uint64_t g = 0; g < ngib; g++) {
 		pdpt[g] = (MEMMAP_PD + g * 4096) | X86_PTE_P | X86_PTE_RW;
 		for (uint64_t i = 0; i < 512; i++)
-			pd[g * 512 + i] =
-				(g * GIB + (i << 21)) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS;
+			pd[g * 512 + i] = (g * GIB + (i << 21)) | X86_PTE_P |
+					  X86_PTE_RW | X86_PTE_PS;
 	}
 	return 0;
 }

@@ -16,7 +16,6 @@
 #include "arch/x86/x86.h"
 #include "vmm/mem.h"
 
-
 /*
  * The identity map covers [0, top) with 2 MiB pages, where top is the larger
  * of 4 GiB and the end of RAM; -E2BIG if that needs more page directories

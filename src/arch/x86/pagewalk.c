@@ -14,7 +14,6 @@
 
 #include "arch/x86/x86.h"
 
-
 #define PAGE_SIZE 4096ULL
 #define PAGE_MASK (PAGE_SIZE - 1)
 

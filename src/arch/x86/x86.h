@@ -47,10 +47,10 @@
 #define X86_RFLAGS_VM	 (1ULL << 17)
 
 /* Page-table entry bits (the same at every level of 4-level paging). */
-#define X86_PTE_P    (1ULL << 0) /* present */
-#define X86_PTE_RW   (1ULL << 1) /* writable */
-#define X86_PTE_US   (1ULL << 2) /* user */
-#define X86_PTE_PS   (1ULL << 7) /* large page, in a PDE or PDPTE */
+#define X86_PTE_P    (1ULL << 0)	   /* present */
+#define X86_PTE_RW   (1ULL << 1)	   /* writable */
+#define X86_PTE_US   (1ULL << 2)	   /* user */
+#define X86_PTE_PS   (1ULL << 7)	   /* large page, in a PDE or PDPTE */
 #define X86_PTE_ADDR 0x000ffffffffff000ULL /* bits 51:12 */
 
 /* Exception vectors. */
