@@ -134,7 +134,7 @@ static bool iobus_access(struct iobus *bus, enum iobus_space space,
 	bool all = true, logged = false;
 
 	for (unsigned int done = 0; done < size;) {
-		uint64_t a = addr + done, piece = iobus_mask(size - done);
+		uint64_t a = addr + done, piece;
 		const struct iobus_range *r = iobus_find(bus, space, a);
 		unsigned int n = size - done;
 
