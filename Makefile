@@ -33,7 +33,8 @@ CFLAGS ?= -O2 -g
 override HYVE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc \
 	-MMD -MP -DHYVE_VERSION='"$(VERSION)"' $(SAN)
 override HYVE_LDFLAGS := $(SAN)
-override HYVE_LDLIBS := -lpthread
+# Debian's decompressors, for kernels and initramfs images (boot/decompress.c).
+override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2
 
 SRCS := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 MAIN_SRC := src/cli/main.c
@@ -45,7 +46,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib \
 	-mgeneral-regs-only -mno-red-zone -fno-pic -fno-pie -no-pie -static \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Iguests/rt -Isrc
-GUEST_RT := $(G)/rt/entry.o $(G)/rt/rt.o
+GUEST_RT := $(G)/rt/entry.o $(G)/rt/rt.o $(G)/rt/isr.o $(G)/rt/x86.o
 GUEST_NAMES := $(basename $(notdir $(wildcard guests/*.c)))
 GUEST_ELFS := $(GUEST_NAMES:%=$(G)/%.elf)
 GUEST_BINS := $(GUEST_NAMES:%=$(G)/%.bin)
@@ -78,10 +79,10 @@ guests: $(GUEST_ELFS) $(GUEST_BINS)
 $(G)/rt/%.o: guests/rt/%.S
 	@mkdir -p $(dir $@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
-$(G)/rt/%.o: guests/rt/%.c guests/rt/rt.h
+$(G)/rt/%.o: guests/rt/%.c guests/rt/rt.h guests/rt/x86.h
 	@mkdir -p $(dir $@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
-$(G)/%.o: guests/%.c guests/rt/rt.h
+$(G)/%.o: guests/%.c guests/rt/rt.h guests/rt/x86.h
 	@mkdir -p $(dir $@)
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 $(G)/%.elf: $(G)/%.o $(GUEST_RT) guests/rt/guest.ld

@@ -170,6 +170,8 @@ int rt_printf(const char *fmt, ...)
 
 void rt_halt(void)
 {
+	/* SLP_TYP = 5 (hyve's \_S5) in bits 10-12, SLP_EN bit 13. */
+	outw(RT_ACPI_PM1A_CNT, (5u << 10) | (1u << 13));
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }

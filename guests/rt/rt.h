@@ -1,9 +1,10 @@
 /*
  * rt.h: the tiny freestanding runtime of hyve's test guests: port and MMIO
  * access, polled output on the COM1 16550, a printf, CPUID, and ways out
- * (debug-exit and halt).  Guests define `int main(const struct hyve_boot_info
- * *bi)`; its return value is written to the debug-exit port, and the guest
- * then halts (which ends hyve with status 0 when --debug-exit is off).
+ * (debug-exit and power-off).  Guests define `int main(const struct
+ * hyve_boot_info *bi)`; its return value is written to the debug-exit port,
+ * and the guest then powers off (which ends hyve with status 0 when
+ * --debug-exit is off).  x86.h has interrupts, APICs and SMP.
  */
 #ifndef HYVE_GUEST_RT_H
 #define HYVE_GUEST_RT_H
@@ -18,6 +19,7 @@
 #define RT_COM1 0x3f8
 #define RT_DEBUG_EXIT 0x501
 #define RT_POST 0x80
+#define RT_ACPI_PM1A_CNT (PORT_ACPI_PM + 4)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -97,7 +99,10 @@ int rt_strcmp(const char *a, const char *b);
 
 /* Write v to the debug-exit port (hyve exits (v << 1) | 1), then halt. */
 __attribute__((noreturn)) void rt_exit(uint8_t v);
-/* Halt with interrupts off: hyve ends with status 0. */
+/*
+ * The end of a guest without --debug-exit: power off through hyve's ACPI
+ * PM1a control block (S5); hyve ends with status 0.
+ */
 __attribute__((noreturn)) void rt_halt(void);
 
 int main(const struct hyve_boot_info *bi);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arch/x86/memmap.h"
+#include "arch/x86/cpuid.h"
 #include "vmm/vm.h"
 
 int cli_parse_size(const char *s, uint64_t default_unit, uint64_t *out)
@@ -107,8 +108,86 @@ static int set_format(struct hyve_config *cfg, const char *arg, char *err,
 	if (!loader_parse_format(arg, &cfg->format))
 		return 0;
 	snprintf(err, errlen,
-		 "--kernel-format: '%s' is not one of auto, elf, raw", arg);
+		 "--kernel-format: '%s' is not one of auto, bzimage, pvh, "
+		 "multiboot, elf, raw",
+		 arg);
 	return -EINVAL;
+}
+
+static int set_initramfs(struct hyve_config *cfg, const char *arg, char *err,
+			 size_t errlen)
+{
+	if (cfg->ninitramfs >= CONFIG_MAX_INITRAMFS) {
+		snprintf(err, errlen, "--initramfs: at most %d of them",
+			 CONFIG_MAX_INITRAMFS);
+		return -E2BIG;
+	}
+	cfg->initramfs[cfg->ninitramfs++] = arg;
+	return 0;
+}
+
+/* on|off, yes|no, 1|0. */
+static int cli_parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_acpi(struct hyve_config *cfg, const char *arg, char *err,
+		    size_t errlen)
+{
+	if (!cli_parse_bool(arg, &cfg->acpi))
+		return 0;
+	snprintf(err, errlen, "--acpi: '%s' is not on or off", arg);
+	return -EINVAL;
+}
+
+static int set_cpu_features(struct hyve_config *cfg, const char *arg,
+			    char *err, size_t errlen)
+{
+	struct cpuid_config check = { 0 };
+
+	/* Checked now, applied by the machine. */
+	if (cpuid_parse_edits(arg, &check, err, errlen))
+		return -EINVAL;
+	cfg->cpu_features = arg;
+	return 0;
+}
+
+static int set_no_host_quirks(struct hyve_config *cfg, const char *arg,
+			      char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->host_quirks = false;
+	return 0;
+}
+
+static int set_no_host_decompress(struct hyve_config *cfg, const char *arg,
+				  char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->host_decompress = false;
+	return 0;
+}
+
+static int set_on_reboot(struct hyve_config *cfg, const char *arg, char *err,
+			 size_t errlen)
+{
+	if (!strcmp(arg, "exit"))
+		cfg->on_reboot = CONFIG_REBOOT_EXIT;
+	else if (!strcmp(arg, "restart"))
+		cfg->on_reboot = CONFIG_REBOOT_RESTART;
+	else {
+		snprintf(err, errlen, "--on-reboot: '%s' is not exit or restart",
+			 arg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int set_cmdline(struct hyve_config *cfg, const char *arg, char *err,
@@ -224,12 +303,18 @@ static const struct cli_option {
 } cli_options[] = {
 	{ "kernel", required_argument, 0, set_kernel, NULL },
 	{ "kernel-format", required_argument, 0, set_format, NULL },
+	{ "initramfs", required_argument, 0, set_initramfs, NULL },
 	{ "cmdline", required_argument, 0, set_cmdline, NULL },
 	{ "memory", required_argument, 0, set_memory, NULL },
 	{ "cpus", required_argument, 0, set_cpus, NULL },
+	{ "cpu-features", required_argument, 0, set_cpu_features, NULL },
+	{ "acpi", required_argument, 0, set_acpi, NULL },
 	{ "serial", required_argument, 0, set_serial, NULL },
 	{ "debug-exit", optional_argument, 0, set_debug_exit,
 	  "iobase=iosize=" },
+	{ "on-reboot", required_argument, 0, set_on_reboot, NULL },
+	{ "no-host-quirks", no_argument, 0, set_no_host_quirks, NULL },
+	{ "no-host-decompress", no_argument, 0, set_no_host_decompress, NULL },
 	{ "stats", no_argument, 0, set_stats, NULL },
 	{ "verbose", no_argument, 'v', set_verbose, NULL },
 };
@@ -329,6 +414,18 @@ enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
+	if (!strcmp(argv[1], "--probe")) {
+		if (argc > 2 && (!strcmp(argv[2], "-v") ||
+				 !strcmp(argv[2], "--verbose")))
+			cfg->verbose = 1;
+		else if (argc > 2) {
+			snprintf(err, errlen,
+				 "unexpected argument '%s' after --probe",
+				 argv[2]);
+			return CLI_ERROR;
+		}
+		return CLI_PROBE;
+	}
 	if (argv[1][0] == '-')
 		snprintf(err, errlen,
 			 "unknown option '%s' (see hyve --help; options go "

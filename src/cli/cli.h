@@ -4,6 +4,7 @@
  *   hyve                      boot the built-in demo guest
  *   hyve run [OPTIONS]        boot a guest (the demo if --kernel is absent)
  *   hyve --help | --version   and hyve run --help
+ *   hyve --probe              what this host's KVM can and cannot do
  *
  * Parsing is pure (no I/O apart from getopt's state) so unit tests can drive
  * it; main acts on the result.
@@ -23,6 +24,7 @@ enum cli_action {
 	CLI_HELP,     /* hyve --help */
 	CLI_RUN_HELP, /* hyve run --help */
 	CLI_VERSION,
+	CLI_PROBE, /* hyve --probe */
 	CLI_ERROR, /* err holds one line */
 };
 

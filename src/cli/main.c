@@ -55,6 +55,8 @@ int main(int argc, char **argv)
 	case CLI_RUN_HELP:
 		cli_print_run_help(stdout);
 		return 0;
+	case CLI_PROBE:
+		return machine_probe(stdout);
 	case CLI_VERSION:
 		printf("hyve %s\n", HYVE_VERSION);
 		return 0;

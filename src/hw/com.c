@@ -34,9 +34,17 @@ static void com_tx(void *ctx, uint8_t byte)
 	/* Other errors (a closed pipe) lose the byte, as a cut cable would. */
 }
 
+static void com_irq(void *ctx, bool level)
+{
+	struct com_port *com = ctx;
+
+	if (com->irq)
+		com->irq(com->irq_ctx, level);
+}
+
 static const struct uart16550_backend com_backend = {
 	.tx = com_tx,
-	.irq = NULL,
+	.irq = com_irq,
 };
 
 /*
@@ -90,7 +98,8 @@ static const struct iobus_ops com_ops = {
 	.write = com_write,
 };
 
-int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd)
+int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd,
+	     void (*irq)(void *ctx, bool level), void *irq_ctx)
 {
 	com->dev = (struct iobus_dev){ .name = name, .ops = &com_ops };
 	com->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -99,6 +108,8 @@ int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd)
 	pthread_mutex_init(&com->lock, NULL);
 	com->out_fd = out_fd;
 	com->stop_fd = stop_fd;
+	com->irq = irq;
+	com->irq_ctx = irq_ctx;
 	atomic_init(&com->waiting, false);
 	uart16550_init(&com->uart, &com_backend, com);
 	return 0;

@@ -4,8 +4,8 @@
  *
  * The model knows nothing of ports or descriptors; this glue does.  A vCPU
  * thread reaches it through the bus and main's thread feeds it input, so all
- * model access is under com->lock.  The interrupt line (IRQ 4 for COM1) is
- * left unconnected until hyve has an irqchip; the model already computes it.
+ * model access is under com->lock.  The interrupt line (IRQ 4 for COM1)
+ * goes to the board's callback.
  */
 #ifndef HYVE_HW_COM_H
 #define HYVE_HW_COM_H
@@ -30,14 +30,18 @@ struct com_port {
 	int stop_fd; /* readable once the VM stops: stop waiting on out_fd */
 	int room_fd; /* eventfd: the receiver has room again */
 	atomic_bool waiting; /* host input is waiting for room */
+	void (*irq)(void *ctx, bool level); /* the interrupt line, or NULL */
+	void *irq_ctx;
 };
 
 /*
  * out_fd: where transmitted bytes go, or -1 to drop them; stop_fd: an fd
- * that becomes readable when the VM stops (or -1).  0 or a negative errno
- * (the room eventfd could not be made).
+ * that becomes readable when the VM stops (or -1); irq: called, with the
+ * port's lock held, when the UART's interrupt line changes (NULL: not
+ * wired).  0 or a negative errno (the room eventfd could not be made).
  */
-int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd);
+int com_init(struct com_port *com, const char *name, int out_fd, int stop_fd,
+	     void (*irq)(void *ctx, bool level), void *irq_ctx);
 void com_destroy(struct com_port *com);
 
 /*

@@ -17,6 +17,9 @@ void config_defaults(struct hyve_config *cfg)
 		.serial = CONFIG_SERIAL_STDIO,
 		.debug_exit_port = CONFIG_DEBUG_EXIT_PORT,
 		.debug_exit_size = CONFIG_DEBUG_EXIT_SIZE,
+		.acpi = true,
+		.host_quirks = true,
+		.host_decompress = true,
 	};
 }
 

@@ -19,6 +19,12 @@
 #define CONFIG_DEBUG_EXIT_PORT	   0x501 /* QEMU's isa-debug-exit default */
 #define CONFIG_DEBUG_EXIT_SIZE	   2
 #define CONFIG_DEBUG_EXIT_SIZE_MAX 4
+#define CONFIG_MAX_INITRAMFS	   16
+
+enum config_on_reboot {
+	CONFIG_REBOOT_EXIT = 0, /* hyve ends with HYVE_EXIT_REBOOT */
+	CONFIG_REBOOT_RESTART,	/* hyve resets the VM and boots again */
+};
 
 enum config_serial {
 	CONFIG_SERIAL_STDIO = 0,
@@ -39,6 +45,13 @@ struct hyve_config {
 	uint8_t debug_exit_size;  /* ports it decodes: 1, 2 or 4 */
 	bool stats;
 	int verbose;
+	const char *initramfs[CONFIG_MAX_INITRAMFS]; /* in order */
+	unsigned int ninitramfs;
+	bool acpi;		  /* ACPI tables (default on) */
+	const char *cpu_features; /* "-name,+name", or NULL */
+	bool host_quirks;	  /* kernel parameters the host needs */
+	bool host_decompress;	  /* decompress kernels and initramfs here */
+	enum config_on_reboot on_reboot;
 };
 
 void config_defaults(struct hyve_config *cfg);

@@ -1,25 +1,28 @@
 /*
- * machine.c: the board.  Devices are wired here in one explicit list, in
- * start-up order:
+ * machine.c: a VM's life, from the command line's config to the exit
+ * status.  The board (board.c) is the device list; this file is the order
+ * of events around it, so that bad input is reported before anything is
+ * made and nothing is left half-made after a failure:
  *
- *   1. port 0x80 POST-code sink   (built into the I/O bus)
- *   2. COM1 16550A at 0x3f8       (always; output per --serial)
- *   3. debug-exit                 (with --debug-exit; 0x501, 2 ports)
+ *   1. open and check the kernel (boot/loader.c; a bzImage may be
+ *      decompressed here) and read the --initramfs images: no KVM yet;
+ *   2. check --memory against the host, open /dev/kvm, get the host probe
+ *      (vmm/probe.c, cached) and decide the host quirks (quirks.c);
+ *   3. make the VM (in-kernel irqchip and PIT) and its vCPUs, each with its
+ *      CPUID; load the kernel; build the ACPI tables; set up the boot
+ *      protocol's state (boot/boot.c);
+ *   4. open the --serial file (created with O_EXCL, so hyve knows whether
+ *      to remove it on failure; an existing file is not yet truncated),
+ *      wire the board's devices and fw_cfg;
+ *   5. block the stop signals, start the vCPU threads (they wait), truncate
+ *      an old serial log, and let them go.
  *
- * The order of the whole start, so that bad input is reported before
- * anything is made and nothing is left half-made after a failure:
- *
- *   1. open and check the image (boot/loader.c): no KVM needed yet;
- *   2. check --memory against the host, open /dev/kvm, make the VM and its
- *      vCPUs, load the image, set the boot vCPU's registers;
- *   3. open the --serial file (created with O_EXCL, so hyve knows whether
- *      to remove it on failure; an existing file is not yet truncated);
- *   4. wire the devices, block the stop signals, start the vCPU threads
- *      (they wait), truncate the serial file, and let them go.
- *
- * main's thread then becomes the event loop: it feeds keyboard input to
- * COM1, turns SIGINT, SIGTERM and SIGHUP into an orderly stop, and waits
- * for the VM's stop.
+ * main's thread then becomes the event loop: keyboard input to COM1, the
+ * stop signals (the first SIGINT or SIGTERM presses the ACPI power button
+ * when the guest listens to it; a second stops at once), the RTC's timed
+ * interrupts, the vmcall watchdog, and the VM's stop.  A guest that resets
+ * the machine ends hyve with status 14, or with --on-reboot restart boots
+ * again in a fresh VM (keeping the CMOS RAM, as a PC does).
  */
 #include "machine/machine.h"
 
@@ -34,31 +37,40 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/term.h"
-#include "boot/boot64.h"
+#include "boot/boot.h"
+#include "boot/initramfs.h"
 #include "boot/loader.h"
-#include "hw/com.h"
-#include "hw/debug_exit.h"
+#include "machine/board.h"
 #include "machine/console.h"
+#include "machine/quirks.h"
 #include "util/log.h"
 #include "vmm/exit.h"
+#include "vmm/probe.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-#define ERRLEN 512
+#define ERRLEN	   512
+#define CMDLINE_SZ 4096
 
 struct machine {
 	const struct hyve_config *cfg;
 	struct loader_file image;
 	bool image_open;
+	struct boot_module mods[CONFIG_MAX_INITRAMFS];
+	unsigned int nmods;
 	struct kvm_host kvm;
+	struct probe_result probe;
+	struct quirks quirks;
+	struct cpuid_config cpuid;
+	char cmdline[CMDLINE_SZ]; /* the guest's: --cmdline and the quirks */
 	struct vm vm;
 	bool vm_made;
-	struct com_port com1;
-	bool com1_made;
-	struct debug_exit dbg;
+	struct board board;
+	bool board_made;
 	struct console con;
 	bool con_made;
 	int serial_fd;	     /* -1, stdout, or a file we opened */
@@ -68,12 +80,10 @@ struct machine {
 	sigset_t stop_signals;
 	sigset_t old_mask;
 	bool mask_set;
+	bool button_pressed; /* a first signal pressed the power button */
+	uint8_t cmos[128];   /* kept across --on-reboot restart */
+	bool have_cmos;
 };
-
-static void machine_debug_exit(void *ctx, int status)
-{
-	vm_request_stop(ctx, status, "the guest wrote to the debug-exit port");
-}
 
 static uint64_t machine_host_ram(void)
 {
@@ -82,26 +92,129 @@ static uint64_t machine_host_ram(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
-/* Step 1: the image, before anything else is made. */
-static int machine_open_image(struct machine *m,
-			      const struct machine_image *demo, char *err,
-			      size_t errlen)
+/* Step 1: the kernel and the initramfs images, before anything else. */
+static int machine_open_inputs(struct machine *m,
+			       const struct machine_image *demo, char *err,
+			       size_t errlen)
 {
 	const struct hyve_config *cfg = m->cfg;
+	const struct loader_options opt = {
+		.host_decompress = cfg->host_decompress,
+	};
+	char how[256];
 	int r;
 
 	if (cfg->kernel)
-		r = loader_open_file(cfg->kernel, cfg->format, &m->image, err,
-				     errlen);
+		r = loader_open_file(cfg->kernel, cfg->format, &opt, &m->image,
+				     err, errlen);
 	else
 		r = loader_open_buffer(demo->buf, demo->len, demo->name,
-				       cfg->format, &m->image, err, errlen);
+				       cfg->format, &opt, &m->image, err,
+				       errlen);
 	m->image_open = r == 0;
-	return r;
+	if (r)
+		return r;
+	if (m->image.format == LOADER_BZIMAGE)
+		log_info("boot", "%s: %s, %s", m->image.name,
+			 m->image.vmlinux
+				 ? "decompressed on the host, booting by PVH"
+				 : "booting the Linux boot protocol",
+			 m->image.how);
+	for (unsigned int i = 0; i < cfg->ninitramfs; i++) {
+		r = initramfs_read(cfg->initramfs[i],
+				   cfg->host_decompress &&
+					   m->image.format != LOADER_MULTIBOOT,
+				   &m->mods[i], how, sizeof(how), err, errlen);
+		if (r)
+			return r;
+		m->nmods++;
+		if (how[0])
+			log_info("boot", "initramfs %s", how);
+	}
+	return 0;
+}
+
+/* Step 2: the host, its probe and what follows from it. */
+static int machine_host(struct machine *m, char *err, size_t errlen)
+{
+	const struct hyve_config *cfg = m->cfg;
+	char what[512];
+	bool cached = false;
+	int r;
+
+	r = config_check_memory(cfg->memory, machine_host_ram(), err, errlen);
+	if (!r)
+		r = kvm_open("/dev/kvm", &m->kvm, err, errlen);
+	if (!r)
+		r = probe_get(&m->kvm, &m->probe, &cached, err, errlen);
+	if (r)
+		return r;
+	quirks_decide(&m->probe, m->image.is_linux, cfg->host_quirks,
+		      &m->quirks);
+	quirks_describe(&m->quirks, what, sizeof(what));
+	log_info("machine", "host probe (%s): %s",
+		 cached ? "cached" : "fresh", what);
+	snprintf(m->cmdline, sizeof(m->cmdline), "%s%s", cfg->cmdline,
+		 m->image.is_linux ? m->quirks.cmdline : "");
+	m->cpuid = (struct cpuid_config){
+		.ncpus = cfg->cpus,
+		.x2apic = true,
+		.tsc_deadline = m->kvm.tsc_deadline,
+		.kvm_features_drop = m->quirks.kvm_features_drop,
+	};
+	for (unsigned int i = 0; i < m->quirks.ncpuid_drops; i++)
+		m->cpuid.edits[m->cpuid.nedits++] = m->quirks.cpuid_drops[i];
+	/* The user's edits come last and win. */
+	if (cfg->cpu_features &&
+	    cpuid_parse_edits(cfg->cpu_features, &m->cpuid, err, errlen))
+		return -EINVAL;
+	return 0;
+}
+
+/* Step 3, the load: kernel, ACPI tables, the boot protocol's state. */
+static int machine_load(struct machine *m, char *err, size_t errlen)
+{
+	const struct hyve_config *cfg = m->cfg;
+	struct loader_image img;
+	struct boot_placed placed;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	int r;
+
+	r = loader_load(&m->image, &m->vm.mem, &img, err, errlen);
+	if (r)
+		return r;
+	log_info("boot",
+		 "%s: %s image at %#" PRIx64 "..%#" PRIx64 ", entry %#" PRIx64,
+		 m->image.name, loader_format_name(img.format), img.start,
+		 img.end, img.entry);
+	if (cfg->acpi) {
+		r = board_acpi(&m->board, err, errlen);
+		if (r)
+			return r;
+	}
+	if (ioctl(m->vm.vcpu[0].fd, KVM_GET_SREGS, &sregs) < 0) {
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+		return -errno;
+	}
+	r = boot_setup(&m->vm.mem,
+		       &(struct boot_plan){ .img = &img,
+					    .cmdline = m->cmdline,
+					    .cpus = cfg->cpus,
+					    .mods = m->mods,
+					    .nmods = m->nmods,
+					    .rsdp = m->board.rsdp },
+		       &regs, &sregs, &placed, err, errlen);
+	for (unsigned int i = 0; !r && i < m->nmods; i++)
+		log_info("boot", "module %u: %s at %#" PRIx64 " (%zu bytes)",
+			 i, m->mods[i].name, placed.mod_addr[i],
+			 m->mods[i].size);
+	return r ? r : vcpu_set_state(&m->vm.vcpu[0], &regs, &sregs, err,
+				      errlen);
 }
 
 /*
- * Step 3.  A FIFO is opened without waiting for a reader (one with no
+ * Step 4.  A FIFO is opened without waiting for a reader (one with no
  * reader is refused), and an existing file is truncated only once nothing
  * can fail any more (machine_start).
  */
@@ -121,6 +234,8 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 	case CONFIG_SERIAL_FILE:
 		break;
 	}
+	if (m->serial_fd >= 0) /* a restart keeps its file */
+		return 0;
 	m->serial_fd = open(cfg->serial_path, flags | O_CREAT | O_EXCL, 0644);
 	m->serial_created = m->serial_fd >= 0;
 	if (m->serial_fd < 0 && errno == EEXIST)
@@ -142,92 +257,36 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-/* Step 2, the load: the image into RAM, the boot vCPU's registers. */
-static int machine_load(struct machine *m, char *err, size_t errlen)
+/* Steps 3 and 4: one VM, from /dev/kvm to wired devices. */
+static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 {
 	const struct hyve_config *cfg = m->cfg;
-	struct loader_image img;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
+	const struct vm_options opt = {
+		.irqchip = true,
+		.cpuid = &m->cpuid,
+		.complete_insns = true,
+		.vmcall_watchdog = m->quirks.vmcall_watchdog,
+	};
 	int r;
 
-	r = loader_load(&m->image, &m->vm.mem, &img, err, errlen);
-	if (r)
-		return r;
-	log_info("boot",
-		 "%s: %s image at %#" PRIx64 "..%#" PRIx64 ", entry %#" PRIx64,
-		 m->image.name, loader_format_name(img.format), img.start,
-		 img.end, img.entry);
-	r = boot64_setup(&m->vm.mem, cfg->cpus, cfg->cmdline, err, errlen);
-	if (r)
-		return r;
-	if (ioctl(m->vm.vcpu[0].fd, KVM_GET_SREGS, &sregs) < 0) {
-		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
-		return -errno;
-	}
-	boot64_cpu_state(img.entry, &regs, &sregs);
-	return vcpu_set_state(&m->vm.vcpu[0], &regs, &sregs, err, errlen);
-}
-
-/* Step 4, the device list, in start-up order (see the file comment). */
-static int machine_wire(struct machine *m, char *err, size_t errlen)
-{
-	const struct hyve_config *cfg = m->cfg;
-	int r;
-
-	r = com_init(&m->com1, "com1", m->serial_fd, m->vm.stop_fd);
-	if (r) {
-		snprintf(err, errlen, "COM1: %s", strerror(-r));
-		return r;
-	}
-	m->com1_made = true;
-	r = iobus_register(&m->vm.bus, IOBUS_PIO, COM1_BASE, COM_PORTS,
-			   &m->com1.dev);
-	if (!r && cfg->debug_exit) {
-		debug_exit_init(&m->dbg, machine_debug_exit, &m->vm);
-		r = iobus_register(&m->vm.bus, IOBUS_PIO, cfg->debug_exit_port,
-				   cfg->debug_exit_size, &m->dbg.dev);
-		if (r == -EEXIST) {
-			snprintf(err, errlen,
-				 "--debug-exit iobase=%#x: the ports are "
-				 "taken by another device",
-				 cfg->debug_exit_port);
-			return r;
-		}
-	}
-	if (r) {
-		snprintf(err, errlen, "cannot wire devices: %s", strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-static int machine_build(struct machine *m, const struct machine_image *demo,
-			 char *err, size_t errlen)
-{
-	const struct hyve_config *cfg = m->cfg;
-	int r;
-
-	r = machine_open_image(m, demo, err, errlen);
-	if (!r)
-		r = config_check_memory(cfg->memory, machine_host_ram(), err,
-					errlen);
-	if (!r)
-		r = kvm_open("/dev/kvm", &m->kvm, err, errlen);
-	if (!r) {
-		r = vm_create(&m->vm, &m->kvm, cfg->memory, err, errlen);
-		m->vm_made = r == 0;
-	}
+	r = vm_create(&m->vm, &m->kvm, cfg->memory, &opt, err, errlen);
+	m->vm_made = r == 0;
 	if (r)
 		return r;
 	m->vm.collect_stats = cfg->stats;
+	board_init(&m->board, &m->vm, cfg);
+	m->board_made = true;
 	r = vm_add_vcpus(&m->vm, cfg->cpus, err, errlen);
 	if (!r)
 		r = machine_load(m, err, errlen);
 	if (!r)
 		r = machine_open_serial(m, err, errlen);
 	if (!r)
-		r = machine_wire(m, err, errlen);
+		r = board_wire(&m->board, m->serial_fd, err, errlen);
+	if (!r)
+		r = board_fw_cfg(&m->board, m->cmdline, err, errlen);
+	if (!r && m->have_cmos)
+		board_load_cmos(&m->board, m->cmos);
 	if (r)
 		return r;
 	log_info("machine", "%" PRIu64 " MiB RAM, %u vCPU%s, serial %s%s",
@@ -236,6 +295,8 @@ static int machine_build(struct machine *m, const struct machine_image *demo,
 		 : cfg->serial == CONFIG_SERIAL_FILE ? "to "
 						     : "off",
 		 cfg->serial == CONFIG_SERIAL_FILE ? cfg->serial_path : "");
+	if (strcmp(m->cmdline, cfg->cmdline))
+		log_info("machine", "kernel command line: %s", m->cmdline);
 	return 0;
 }
 
@@ -245,15 +306,21 @@ static int machine_build(struct machine *m, const struct machine_image *demo,
  */
 static int machine_block_signals(struct machine *m, char *err, size_t errlen)
 {
+	sigset_t old;
+
 	sigemptyset(&m->stop_signals);
 	sigaddset(&m->stop_signals, SIGINT);
 	sigaddset(&m->stop_signals, SIGTERM);
 	sigaddset(&m->stop_signals, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, &m->stop_signals, &m->old_mask)) {
+	if (pthread_sigmask(SIG_BLOCK, &m->stop_signals, &old)) {
 		snprintf(err, errlen, "cannot block signals");
 		return -EINVAL;
 	}
+	if (!m->mask_set)
+		m->old_mask = old;
 	m->mask_set = true;
+	if (m->sig_fd >= 0)
+		return 0; /* a restart: the signalfd is still there */
 	m->sig_fd = signalfd(-1, &m->stop_signals, SFD_CLOEXEC);
 	if (m->sig_fd < 0) {
 		snprintf(err, errlen, "signalfd: %s", strerror(errno));
@@ -279,7 +346,7 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 	const struct hyve_config *cfg = m->cfg;
 	int r;
 
-	r = console_init(&m->con, &m->com1,
+	r = console_init(&m->con, &m->board.com1,
 			 cfg->serial == CONFIG_SERIAL_STDIO ? STDIN_FILENO : -1,
 			 false);
 	if (r) {
@@ -300,6 +367,7 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 		log_warn("machine", "--serial file=%s: cannot truncate: %s",
 			 cfg->serial_path, strerror(errno));
 	}
+	m->serial_created = false; /* from here on the file is the log */
 	if (cfg->serial == CONFIG_SERIAL_STDIO)
 		m->con.raw = m->raw_term =
 			term_raw_enter(STDIN_FILENO, VCPU_KICK_SIGNAL);
@@ -310,20 +378,53 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 static void machine_signal(struct machine *m)
 {
 	struct signalfd_siginfo si;
+	const char *name;
 
 	if (read(m->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	name = si.ssi_signo == SIGINT	 ? "SIGINT"
+	       : si.ssi_signo == SIGTERM ? "SIGTERM"
+					 : "SIGHUP";
 	log_info("machine", "%s received", strsignal((int)si.ssi_signo));
-	vm_request_stop(&m->vm, 128 + (int)si.ssi_signo,
-			si.ssi_signo == SIGINT	  ? "SIGINT"
-			: si.ssi_signo == SIGTERM ? "SIGTERM"
-						  : "SIGHUP");
+	if (si.ssi_signo != SIGHUP && !m->button_pressed &&
+	    board_power_button(&m->board)) {
+		m->button_pressed = true;
+		log_info("machine",
+			 "%s: pressed the ACPI power button; a second signal "
+			 "stops the guest at once",
+			 name);
+		return;
+	}
+	vm_request_stop(&m->vm, 128 + (int)si.ssi_signo, name);
 }
 
-/* main's thread from vm_go to the stop: input, signals, the stop. */
+static int64_t machine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long poll may sleep: the RTC's next event, the watchdog's tick. */
+static int machine_timeout(struct machine *m, int64_t next_watch)
+{
+	int t = board_timeout_ms(&m->board);
+
+	if (m->vm.opt.vmcall_watchdog) {
+		int64_t w = next_watch - machine_now_ms();
+		w = w < 0 ? 0 : w;
+		if (t < 0 || w < t)
+			t = (int)w;
+	}
+	return t;
+}
+
+/* main's thread from vm_go to the stop: input, signals, timers, the stop. */
 static void machine_loop(struct machine *m)
 {
 	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_N };
+	int64_t next_watch = machine_now_ms() + VM_WATCHDOG_MS;
 
 	while (!atomic_load(&m->vm.stopping)) {
 		struct pollfd pfd[P_N] = {
@@ -335,8 +436,9 @@ static void machine_loop(struct machine *m)
 		if (console_wants_input(&m->con))
 			pfd[P_IN].fd = m->con.fd;
 		if (console_wants_room(&m->con))
-			pfd[P_ROOM].fd = com_room_fd(&m->com1);
-		if (poll(pfd, P_N, -1) < 0 && errno != EINTR) {
+			pfd[P_ROOM].fd = com_room_fd(&m->board.com1);
+		if (poll(pfd, P_N, machine_timeout(m, next_watch)) < 0 &&
+		    errno != EINTR) {
 			log_err("machine", "poll: %s", strerror(errno));
 			vm_request_stop(&m->vm, HYVE_EXIT_KVM_ERROR,
 					"the event loop failed");
@@ -349,17 +451,32 @@ static void machine_loop(struct machine *m)
 			vm_request_stop(&m->vm, HYVE_EXIT_OK, "Ctrl-A x");
 		if (pfd[P_ROOM].revents & POLLIN)
 			console_feed(&m->con);
+		board_tick(&m->board);
+		if (m->vm.opt.vmcall_watchdog &&
+		    machine_now_ms() >= next_watch) {
+			vm_watchdog(&m->vm);
+			next_watch = machine_now_ms() + VM_WATCHDOG_MS;
+		}
 	}
+}
+
+/* Undo one VM (a restart keeps the image, the modules and the serial fd). */
+static void machine_teardown_vm(struct machine *m)
+{
+	if (m->vm_made)
+		vm_destroy(&m->vm);
+	m->vm_made = false;
+	if (m->con_made)
+		console_destroy(&m->con);
+	m->con_made = false;
+	if (m->board_made)
+		board_teardown(&m->board);
+	m->board_made = false;
 }
 
 static void machine_teardown(struct machine *m, bool failed)
 {
-	if (m->vm_made)
-		vm_destroy(&m->vm);
-	if (m->con_made)
-		console_destroy(&m->con);
-	if (m->com1_made)
-		com_destroy(&m->com1);
+	machine_teardown_vm(m);
 	if (m->serial_fd > STDERR_FILENO)
 		close(m->serial_fd);
 	if (failed && m->serial_created)
@@ -371,6 +488,8 @@ static void machine_teardown(struct machine *m, bool failed)
 	kvm_close(&m->kvm);
 	if (m->image_open)
 		loader_close(&m->image);
+	for (unsigned int i = 0; i < m->nmods; i++)
+		initramfs_free(&m->mods[i]);
 }
 
 /* Format the report whole, then write it at once, so nothing interleaves. */
@@ -391,11 +510,65 @@ static void machine_print_report(const struct report_state *st)
 	free(buf);
 }
 
+int machine_probe(FILE *out)
+{
+	struct kvm_host kvm = { .fd = -1 };
+	struct probe_result res;
+	struct quirks q;
+	char err[ERRLEN] = "", what[512];
+	int r;
+
+	r = kvm_open("/dev/kvm", &kvm, err, sizeof(err));
+	if (!r)
+		r = probe_run(&kvm, &res, err, sizeof(err));
+	kvm_close(&kvm);
+	if (r) {
+		fprintf(stderr, "hyve: %s\n", err);
+		return HYVE_EXIT_USAGE;
+	}
+	fprintf(out,
+		"hyve %s: what this host's KVM does for a guest at CPL 0 "
+		"(probed in %u us)\n",
+		HYVE_VERSION, res.micros);
+	probe_print(out, &res);
+	quirks_decide(&res, true, true, &q);
+	quirks_describe(&q, what, sizeof(what));
+	fprintf(out, "for a Linux guest: %s\n", what);
+	return HYVE_EXIT_OK;
+}
+
+/* Run one VM to its stop; returns the status. */
+static int machine_run_vm(struct machine *m, char *err, size_t errlen,
+			  bool *failed)
+{
+	int status;
+
+	*failed = true;
+	if (machine_build_vm(m, err, errlen))
+		return HYVE_EXIT_USAGE;
+	if (machine_start(m, err, errlen)) {
+		vm_join(&m->vm);
+		return HYVE_EXIT_USAGE;
+	}
+	*failed = false;
+	machine_loop(m);
+	status = vm_join(&m->vm);
+	term_restore();
+	machine_unblock_signals(m);
+	log_info("machine", "stopped: %s", m->vm.stop_reason);
+	if (m->vm.have_report)
+		machine_print_report(&m->vm.report);
+	if (m->cfg->stats)
+		exit_print_stats(stderr, &m->vm);
+	return status;
+}
+
 int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 {
 	struct machine *m = calloc(1, sizeof(*m));
 	char err[ERRLEN] = "";
-	int status;
+	bool failed = true;
+	int status = HYVE_EXIT_USAGE;
 
 	if (!m) {
 		fprintf(stderr, "hyve: out of memory\n");
@@ -406,29 +579,29 @@ int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 	m->serial_fd = -1;
 	m->sig_fd = -1;
 
-	if (machine_build(m, demo, err, sizeof(err)))
-		goto fail;
-	if (machine_start(m, err, sizeof(err))) {
-		vm_join(&m->vm);
-		goto fail;
+	if (machine_open_inputs(m, demo, err, sizeof(err)) ||
+	    machine_host(m, err, sizeof(err)))
+		goto out;
+	for (;;) {
+		status = machine_run_vm(m, err, sizeof(err), &failed);
+		if (failed || status != HYVE_EXIT_REBOOT ||
+		    cfg->on_reboot != CONFIG_REBOOT_RESTART ||
+		    m->board.event != BOARD_RESET)
+			break;
+		board_save_cmos(&m->board, m->cmos);
+		m->have_cmos = true;
+		machine_teardown_vm(m);
+		m->button_pressed = false;
+		log_info("machine", "restarting the guest (--on-reboot "
+				    "restart)");
 	}
-	machine_loop(m);
-	status = vm_join(&m->vm);
-	term_restore();
-	machine_unblock_signals(m);
-
-	log_info("machine", "stopped: %s", m->vm.stop_reason);
-	if (m->vm.have_report)
-		machine_print_report(&m->vm.report);
-	if (cfg->stats)
-		exit_print_stats(stderr, &m->vm);
-	machine_teardown(m, false);
+out:
+	if (failed) {
+		term_restore();
+		fprintf(stderr, "hyve: %s\n", err);
+		status = HYVE_EXIT_USAGE;
+	}
+	machine_teardown(m, failed);
 	free(m);
 	return status;
-fail:
-	term_restore();
-	fprintf(stderr, "hyve: %s\n", err);
-	machine_teardown(m, true);
-	free(m);
-	return HYVE_EXIT_USAGE;
 }

@@ -9,6 +9,7 @@
 #define HYVE_MACHINE_MACHINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "machine/config.h"
 
@@ -18,6 +19,12 @@ struct machine_image {
 	size_t len;
 	const char *name;
 };
+
+/*
+ * hyve --probe: open /dev/kvm, run the host probe (vmm/probe.h) afresh,
+ * save it to the cache and print it.  Returns the process exit status.
+ */
+int machine_probe(FILE *out);
 
 /* Build, boot and tear down the machine; returns the process exit status. */
 int machine_run(const struct hyve_config *cfg,

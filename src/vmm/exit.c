@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "arch/x86/complete.h"
+#include "vmm/emulate.h"
 #include "vmm/vcpu.h"
 
 typedef enum exit_action (*exit_handler)(struct vcpu *v);
@@ -26,6 +28,7 @@ static enum exit_action exit_hlt(struct vcpu *v);
 static enum exit_action exit_intr(struct vcpu *v);
 static enum exit_action exit_system_event(struct vcpu *v);
 static enum exit_action exit_failure(struct vcpu *v);
+static enum exit_action exit_internal_error(struct vcpu *v);
 
 static const exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	[KVM_EXIT_IO] = exit_io,
@@ -35,7 +38,7 @@ static const exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 	[KVM_EXIT_SHUTDOWN] = exit_failure,
 	[KVM_EXIT_FAIL_ENTRY] = exit_failure,
-	[KVM_EXIT_INTERNAL_ERROR] = exit_failure,
+	[KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
 };
 
 enum exit_action exit_dispatch(struct vcpu *v)
@@ -144,6 +147,14 @@ static enum exit_action exit_system_event(struct vcpu *v)
 	return exit_failure(v);
 }
 
+/* An emulation failure hyve can finish goes on; anything else is reported. */
+static enum exit_action exit_internal_error(struct vcpu *v)
+{
+	if (v->vm->opt.complete_insns && emulate_complete(v))
+		return exit_result(v);
+	return exit_failure(v);
+}
+
 static enum exit_action exit_failure(struct vcpu *v)
 {
 	struct report_state *st = malloc(sizeof(*st));
@@ -165,6 +176,27 @@ void exit_account(struct vcpu *v, uint32_t reason, uint64_t ns)
 						    : EXIT_REASON_MAX + 1];
 	s->count++;
 	s->ns += ns;
+}
+
+/* Instructions hyve completed for KVM (emulate.c), by instruction. */
+static void exit_print_completions(FILE *out, const struct vm *vm)
+{
+	bool header = false;
+
+	for (unsigned int k = 0; k < DECODE_KIND_COUNT; k++) {
+		uint64_t n = 0;
+
+		for (unsigned int i = 0; i < vm->ncpus; i++)
+			n += vm->vcpu[i].completions[k];
+		if (!n)
+			continue;
+		if (!header)
+			fprintf(out, "%-28s %12s\n", "completed instruction",
+				"count");
+		header = true;
+		fprintf(out, "%-28s %12" PRIu64 "\n",
+			complete_kind_name((enum decode_kind)k), n);
+	}
 }
 
 void exit_print_stats(FILE *out, const struct vm *vm)
@@ -194,4 +226,5 @@ void exit_print_stats(FILE *out, const struct vm *vm)
 		total, (double)total_ns / 1e3, total ? total_ns / total : 0);
 	fprintf(out, "%-28s %12s %14.1f\n", "time in KVM_RUN", "",
 		(double)run_ns / 1e3);
+	exit_print_completions(out, vm);
 }

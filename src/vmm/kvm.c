@@ -39,6 +39,13 @@ static const struct kvm_cap_need kvm_caps[] = {
 	  "to explain internal errors", 1 },
 	{ KVM_CAP_MAX_VCPUS, "KVM_CAP_MAX_VCPUS",
 	  "to know how many vCPUs a VM may have", 1 },
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP",
+	  "for the in-kernel PIC, IOAPIC and local APICs", 1 },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2", "for the in-kernel PIT", 1 },
+	{ KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS",
+	  "to deliver exceptions for the instructions hyve completes", 1 },
+	{ KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ",
+	  "to tell the guest its TSC frequency", 1 },
 };
 
 int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
@@ -119,6 +126,11 @@ int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen)
 		goto fail;
 	}
 	host->run_size = (size_t)r;
+	/* Optional: asked, never required. */
+	host->tsc_deadline = kvm_ext_ioctl(&host->fd,
+					   KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	host->identity_map = kvm_ext_ioctl(&host->fd,
+					   KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0;
 	return 0;
 fail:
 	close(host->fd);

@@ -9,6 +9,7 @@
 #ifndef HYVE_VMM_KVM_H
 #define HYVE_VMM_KVM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KVM_EXPECTED_API_VERSION 12
@@ -18,6 +19,8 @@ struct kvm_host {
 	int max_vcpus;	 /* KVM_CAP_MAX_VCPUS */
 	int nr_memslots; /* KVM_CAP_NR_MEMSLOTS */
 	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool identity_map; /* KVM_CAP_SET_IDENTITY_MAP_ADDR */
 };
 
 /*

@@ -14,5 +14,6 @@
 #define HYVE_EXIT_TRIPLE_FAULT 8  /* KVM_EXIT_SHUTDOWN */
 #define HYVE_EXIT_UNHANDLED    10 /* an exit hyve does not handle */
 #define HYVE_EXIT_KVM_ERROR    12 /* a KVM call failed while running */
+#define HYVE_EXIT_REBOOT       14 /* the guest reset itself (not a failure) */
 
 #endif

@@ -22,15 +22,16 @@
 
 #include "arch/x86/pagewalk.h"
 #include "util/log.h"
+#include "vmm/emulate.h"
 #include "vmm/exit.h"
 
-static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, int id)
+/* Without a cpuid_config: KVM's table with the APIC ID and hypervisor bit. */
+static void vcpu_plain_cpuid(struct kvm_cpuid2 *c, int id)
 {
 	for (unsigned int i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		if (e->function == 1) {
-			/* Initial APIC ID; and say a hypervisor is present. */
 			e->ebx = (e->ebx & 0x00ffffffu) | ((uint32_t)id << 24);
 			e->ecx |= 1u << 31;
 		} else if (e->function == 0xb || e->function == 0x1f) {
@@ -39,10 +40,67 @@ static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, int id)
 	}
 }
 
+static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
+{
+	struct vm *vm = v->vm;
+	const unsigned int cap = vm->cpuid->nent + 4;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
+	int r = 0;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(c, vm->cpuid,
+	       sizeof(*c) + vm->cpuid->nent * sizeof(c->entries[0]));
+	if (vm->opt.cpuid) {
+		struct cpuid_config cc = *vm->opt.cpuid;
+		cc.tsc_khz = vm->tsc_khz;
+		r = cpuid_build(c, cap, &cc, (unsigned int)v->id);
+	} else {
+		vcpu_plain_cpuid(c, v->id);
+	}
+	if (!r && ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+		r = -errno;
+	free(c);
+	if (r)
+		snprintf(err, errlen, "KVM_SET_CPUID2 on vCPU %d: %s", v->id,
+			 strerror(-r));
+	return r;
+}
+
+/*
+ * The local APIC as PC firmware leaves it ("virtual wire" mode, Intel
+ * MultiProcessor Specification 3.6.2.2): LINT0 takes the 8259's ExtINT on
+ * the boot vCPU, LINT1 is the NMI line on all.  KVM resets both masked.
+ */
+#define LAPIC_LVT0	  0x350
+#define LAPIC_LVT1	  0x360
+#define LAPIC_MODE_NMI	  (4u << 8)
+#define LAPIC_MODE_EXTINT (7u << 8)
+
+static int vcpu_setup_lapic(struct vcpu *v, char *err, size_t errlen)
+{
+	struct kvm_lapic_state la;
+	uint32_t lvt0 = LAPIC_MODE_EXTINT, lvt1 = LAPIC_MODE_NMI;
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &la) < 0) {
+		snprintf(err, errlen, "KVM_GET_LAPIC: %s", strerror(errno));
+		return -errno;
+	}
+	if (v->id != 0)
+		lvt0 = 1u << 16; /* masked */
+	memcpy(la.regs + LAPIC_LVT0, &lvt0, 4);
+	memcpy(la.regs + LAPIC_LVT1, &lvt1, 4);
+	if (ioctl(v->fd, KVM_SET_LAPIC, &la) < 0) {
+		snprintf(err, errlen, "KVM_SET_LAPIC: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 {
-	struct kvm_cpuid2 *c;
-	size_t csize;
 	int r;
 
 	v->vm = vm;
@@ -62,22 +120,14 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 			 strerror(-r));
 		return r;
 	}
-	csize = sizeof(*c) + vm->cpuid->nent * sizeof(c->entries[0]);
-	c = malloc(csize);
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+	if (!vm->tsc_khz) {
+		r = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		vm->tsc_khz = r > 0 ? (uint32_t)r : 0;
 	}
-	memcpy(c, vm->cpuid, csize);
-	vcpu_fix_cpuid(c, id);
-	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
-	free(c);
-	if (r) {
-		snprintf(err, errlen, "KVM_SET_CPUID2 on vCPU %d: %s", id,
-			 strerror(-r));
-		return r;
-	}
-	return 0;
+	r = vcpu_set_cpuid(v, err, errlen);
+	if (!r && vm->opt.irqchip)
+		r = vcpu_setup_lapic(v, err, errlen);
+	return r;
 }
 
 void vcpu_destroy(struct vcpu *v)
@@ -161,7 +211,14 @@ static void vcpu_loop(struct vcpu *v)
 	while (!atomic_load_explicit(&vm->stopping, memory_order_relaxed)) {
 		if (stats)
 			t0 = vcpu_now_ns();
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		atomic_fetch_add_explicit(&v->runs, 1, memory_order_relaxed);
+		atomic_store_explicit(&v->in_run, true, memory_order_relaxed);
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		atomic_store_explicit(&v->in_run, false, memory_order_relaxed);
+		if (r < 0) {
+			if (errno == EINTR && vm->opt.vmcall_watchdog &&
+			    !atomic_load(&vm->stopping))
+				emulate_check_vmcall(v);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			log_err("vcpu", "vCPU %d: KVM_RUN: %s", v->id,
@@ -206,12 +263,12 @@ void *vcpu_thread(void *arg)
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	if (!vcpu_wait_go(v->vm)) {
-		if (v->id == 0)
+		if (v->id == 0 || v->vm->opt.irqchip)
 			vm_vcpu_ended(v->vm);
 		return NULL;
 	}
 
-	if (v->id == 0) {
+	if (v->id == 0 || v->vm->opt.irqchip) {
 		vcpu_loop(v);
 		vm_vcpu_ended(v->vm);
 	} else {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arch/x86/memmap.h"
+#include "arch/x86/x86.h"
 #include "util/log.h"
 #include "vmm/vcpu.h"
 
@@ -35,13 +36,42 @@ static enum report_cpu_vendor vm_host_vendor(void)
 	return REPORT_VENDOR_UNKNOWN;
 }
 
+/*
+ * The in-kernel interrupt controllers and PIT.  They must exist before the
+ * first vCPU (api.rst, KVM_CREATE_IRQCHIP).  The PIT's speaker port 0x61
+ * is a dummy in the kernel.
+ */
+static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int vm_irq_line(struct vm *vm, unsigned int irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	return ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
 int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
-	      char *err, size_t errlen)
+	      const struct vm_options *opt, char *err, size_t errlen)
 {
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm = kvm;
+	if (opt)
+		vm->opt = *opt;
 	vm->fd = -1;
 	vm->stop_fd = -1;
 	vm->ram = MAP_FAILED;
@@ -56,10 +86,24 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(-r));
 		goto fail;
 	}
+	if (kvm->identity_map) {
+		uint64_t at = MEMMAP_KVM_IDENTITY;
+		if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &at) < 0) {
+			r = -errno;
+			snprintf(err, errlen, "KVM_SET_IDENTITY_MAP_ADDR: %s",
+				 strerror(-r));
+			goto fail;
+		}
+	}
 	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, MEMMAP_KVM_TSS) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(-r));
 		goto fail;
+	}
+	if (vm->opt.irqchip) {
+		r = vm_create_irqchip(vm, err, errlen);
+		if (r)
+			goto fail;
 	}
 	vm->ram = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -105,7 +149,7 @@ fail:
 	return r;
 }
 
-static int vm_get_cpuid(struct vm *vm, char *err, size_t errlen)
+int vm_get_supported_cpuid(struct vm *vm, char *err, size_t errlen)
 {
 	for (unsigned int n = 64; n <= 4096; n *= 2) {
 		struct kvm_cpuid2 *c =
@@ -117,6 +161,7 @@ static int vm_get_cpuid(struct vm *vm, char *err, size_t errlen)
 		c->nent = n;
 		if (ioctl(vm->kvm->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
 			vm->cpuid = c;
+			vm->cpuid_cap = n;
 			return 0;
 		}
 		free(c);
@@ -145,7 +190,7 @@ int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen)
 			 vm->kvm->max_vcpus, VM_MAX_VCPUS);
 		return -EINVAL;
 	}
-	r = vm_get_cpuid(vm, err, errlen);
+	r = vm_get_supported_cpuid(vm, err, errlen);
 	if (r)
 		return r;
 	vm->vcpu = calloc(ncpus, sizeof(*vm->vcpu));
@@ -188,8 +233,11 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 	 */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, VM_VCPU_STACK);
-	/* Only vCPU 0 runs guest code until APs can be started (vcpu.c). */
-	vm->running = 1;
+	/*
+	 * With the in-kernel LAPIC every vCPU runs: the APs wait inside KVM
+	 * for INIT and SIPI.  Without it only vCPU 0 runs (vcpu.c).
+	 */
+	vm->running = vm->opt.irqchip ? vm->ncpus : 1;
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		/* Under the lock: a stopping vCPU reads thread_started. */
 		pthread_mutex_lock(&vm->lock);
@@ -229,6 +277,19 @@ static void vm_stop_locked(struct vm *vm, int status, const char *why)
 	pthread_cond_broadcast(&vm->cond);
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
 		/* The counter cannot overflow with one write; nothing to do. */
+	}
+}
+
+void vm_watchdog(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		uint_fast64_t runs = atomic_load(&v->runs);
+
+		if (v->thread_started && atomic_load(&v->in_run) &&
+		    runs == v->watched)
+			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+		v->watched = runs;
 	}
 }
 

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/cpuid.h"
+#include "arch/x86/decode.h"
 #include "vmm/exit_names.h"
 #include "vmm/iobus.h"
 #include "vmm/kvm.h"
@@ -45,16 +47,32 @@ struct vcpu {
 	/* Per-vCPU so the hot path takes no lock; summed after the stop. */
 	struct exit_stat stats[EXIT_REASON_MAX + 2]; /* last: unknown */
 	uint64_t run_ns;			     /* time inside KVM_RUN */
+	uint64_t completions[DECODE_KIND_COUNT];     /* vmm/emulate.c */
+	/* For the vmcall watchdog: read by main, written by this thread. */
+	atomic_bool in_run;	 /* inside KVM_RUN */
+	atomic_uint_fast64_t runs; /* KVM_RUN calls so far */
+	uint_fast64_t watched;	 /* main's copy of runs at its last look */
+};
+
+/* How the VM is made. */
+struct vm_options {
+	bool irqchip; /* in-kernel PIC, IOAPIC, LAPICs and PIT */
+	const struct cpuid_config *cpuid; /* NULL: KVM's, with APIC IDs */
+	bool complete_insns; /* finish what KVM cannot (vmm/emulate.h) */
+	bool vmcall_watchdog; /* kick vCPUs stuck in KVM_RUN (vm_watchdog) */
 };
 
 struct vm {
 	struct kvm_host *kvm;
+	struct vm_options opt;
 	int fd;
 	void *ram; /* one host mapping for all of guest RAM */
 	uint64_t ram_bytes;
 	struct guest_mem mem;
 	struct iobus bus;
-	struct kvm_cpuid2 *cpuid;
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
+	unsigned int cpuid_cap;	  /* entries cpuid has room for */
+	uint32_t tsc_khz;	  /* KVM_GET_TSC_KHZ of vCPU 0; 0: unknown */
 	enum report_cpu_vendor vendor;
 	bool collect_stats;
 
@@ -78,7 +96,10 @@ struct vm {
  * failure everything made so far is undone and err holds one line.
  */
 int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
-	      char *err, size_t errlen);
+	      const struct vm_options *opt, char *err, size_t errlen);
+
+/* KVM_GET_SUPPORTED_CPUID into vm->cpuid. */
+int vm_get_supported_cpuid(struct vm *vm, char *err, size_t errlen);
 
 /* Create ncpus vCPUs with their CPUID; does not start threads. */
 int vm_add_vcpus(struct vm *vm, unsigned int ncpus, char *err, size_t errlen);
@@ -91,6 +112,19 @@ int vm_start(struct vm *vm, char *err, size_t errlen);
 
 /* Let the started vCPU threads run: vCPU 0 boots (see vcpu.c). */
 void vm_go(struct vm *vm);
+
+/*
+ * The vmcall watchdog, called by main every VM_WATCHDOG_MS while the VM
+ * runs (with opt.vmcall_watchdog): a vCPU that has been inside one
+ * KVM_RUN since the last call is kicked out, and its thread completes a
+ * vmcall it finds at RIP (every vmcall hangs on some hosts; probe.h).
+ * Kicking a halted vCPU costs it one needless trip to userspace.
+ */
+#define VM_WATCHDOG_MS 25
+void vm_watchdog(struct vm *vm);
+
+/* Drive an interrupt line of the in-kernel PIC and IOAPIC (KVM_IRQ_LINE). */
+int vm_irq_line(struct vm *vm, unsigned int irq, bool level);
 
 /*
  * Ask the machine to stop with status; the first request wins.  Kicks every

@@ -37,13 +37,13 @@ struct cap_answer {
 
 /* A fake KVM: answers from a table, counts questions. */
 struct fake_kvm {
-	struct cap_answer caps[8];
+	struct cap_answer caps[16];
 	unsigned int ncaps;
 	unsigned int calls;
-	long asked[16];
+	long asked[32];
 };
 
-#define N_CAPS 7
+#define N_CAPS 11
 
 static void fake_init(struct fake_kvm *f)
 {
@@ -56,6 +56,10 @@ static void fake_init(struct fake_kvm *f)
 		{ KVM_CAP_INTERNAL_ERROR_DATA, "KVM_CAP_INTERNAL_ERROR_DATA",
 		  1 },
 		{ KVM_CAP_MAX_VCPUS, "KVM_CAP_MAX_VCPUS", 288 },
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", 1 },
+		{ KVM_CAP_PIT2, "KVM_CAP_PIT2", 1 },
+		{ KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS", 1 },
+		{ KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ", 1 },
 	};
 
 	memset(f, 0, sizeof(*f));

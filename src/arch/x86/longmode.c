@@ -26,12 +26,13 @@ static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access,
 	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
 }
 
-#define GDT_CODE64_ACCESS 0x9b /* present, code, execute/read, accessed */
-#define GDT_DATA_ACCESS	  0x93 /* present, data, read/write, accessed */
-#define GDT_TSS_ACCESS	  0x8b /* present, 64-bit TSS, busy */
-#define GDT_FLAGS_CODE64  0xa  /* G, L */
-#define GDT_FLAGS_DATA	  0xc  /* G, D/B */
-#define TSS_LIMIT	  0x67
+#define GDT_CODE_ACCESS	 0x9b /* present, code, execute/read, accessed */
+#define GDT_DATA_ACCESS	 0x93 /* present, data, read/write, accessed */
+#define GDT_TSS_ACCESS	 0x8b /* present, 64-bit (or 32-bit) TSS, busy */
+#define GDT_FLAGS_CODE64 0xa  /* G, L */
+#define GDT_FLAGS_CODE32 0xc  /* G, D/B */
+#define GDT_FLAGS_DATA	 0xc  /* G, D/B */
+#define TSS_LIMIT	 0x67
 
 uint64_t longmode_map_top(const struct guest_mem *gm)
 {
@@ -47,7 +48,7 @@ uint64_t longmode_map_top(const struct guest_mem *gm)
 
 int longmode_build(const struct guest_mem *gm)
 {
-	uint64_t gdt[5];
+	uint64_t gdt[MEMMAP_GDT_ENTRIES];
 	uint64_t top = longmode_map_top(gm), ngib = top / GIB;
 	uint64_t *pml4, *pdpt, *pd;
 
@@ -60,11 +61,16 @@ int longmode_build(const struct guest_mem *gm)
 		return -EFAULT;
 
 	gdt[0] = 0;
-	gdt[1] = gdt_entry(0, 0xfffff, GDT_CODE64_ACCESS, GDT_FLAGS_CODE64);
-	gdt[2] = gdt_entry(0, 0xfffff, GDT_DATA_ACCESS, GDT_FLAGS_DATA);
+	gdt[MEMMAP_SEL_CODE32 / 8] =
+		gdt_entry(0, 0xfffff, GDT_CODE_ACCESS, GDT_FLAGS_CODE32);
+	gdt[MEMMAP_SEL_CODE64 / 8] =
+		gdt_entry(0, 0xfffff, GDT_CODE_ACCESS, GDT_FLAGS_CODE64);
+	gdt[MEMMAP_SEL_DATA / 8] =
+		gdt_entry(0, 0xfffff, GDT_DATA_ACCESS, GDT_FLAGS_DATA);
 	/* A 64-bit TSS descriptor takes two slots; the upper base is 0. */
-	gdt[3] = gdt_entry((uint32_t)MEMMAP_TSS, TSS_LIMIT, GDT_TSS_ACCESS, 0);
-	gdt[4] = 0;
+	gdt[MEMMAP_SEL_TSS / 8] =
+		gdt_entry((uint32_t)MEMMAP_TSS, TSS_LIMIT, GDT_TSS_ACCESS, 0);
+	gdt[MEMMAP_SEL_TSS / 8 + 1] = 0;
 	if (mem_write(gm, MEMMAP_GDT, gdt, sizeof(gdt)))
 		return -EFAULT;
 
@@ -102,7 +108,7 @@ void longmode_sregs(struct kvm_sregs *s)
 	struct kvm_segment data =
 		longmode_segment(MEMMAP_SEL_DATA, GDT_DATA_ACCESS & 0xf, false);
 
-	s->cs = longmode_segment(MEMMAP_SEL_CODE64, GDT_CODE64_ACCESS & 0xf,
+	s->cs = longmode_segment(MEMMAP_SEL_CODE64, GDT_CODE_ACCESS & 0xf,
 				 true);
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 	s->tr = (struct kvm_segment){
@@ -114,7 +120,7 @@ void longmode_sregs(struct kvm_sregs *s)
 	};
 	s->ldt = (struct kvm_segment){ .unusable = 1, .type = 2, .present = 1 };
 	s->gdt.base = MEMMAP_GDT;
-	s->gdt.limit = 5 * 8 - 1;
+	s->gdt.limit = MEMMAP_GDT_ENTRIES * 8 - 1;
 	/* No IDT: an exception becomes a triple fault, which hyve reports. */
 	s->idt.base = 0;
 	s->idt.limit = 0;
@@ -132,4 +138,33 @@ void longmode_regs(struct kvm_regs *r, uint64_t entry)
 	r->rsp = MEMMAP_STACK_TOP;
 	r->rdi = MEMMAP_BOOT_INFO;
 	r->rflags = X86_RFLAGS_FIXED;
+}
+
+void longmode_sregs_prot32(struct kvm_sregs *s)
+{
+	struct kvm_segment data =
+		longmode_segment(MEMMAP_SEL_DATA, GDT_DATA_ACCESS & 0xf, false);
+
+	s->cs = longmode_segment(MEMMAP_SEL_CODE32, GDT_CODE_ACCESS & 0xf,
+				 false);
+	s->cs.db = 1;
+	s->cs.l = 0;
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	/* A 32-bit busy TSS: VM entry wants a usable TR in any mode. */
+	s->tr = (struct kvm_segment){
+		.base = MEMMAP_TSS,
+		.limit = TSS_LIMIT,
+		.selector = MEMMAP_SEL_TSS,
+		.type = GDT_TSS_ACCESS & 0xf,
+		.present = 1,
+	};
+	s->ldt = (struct kvm_segment){ .unusable = 1, .type = 2, .present = 1 };
+	s->gdt.base = MEMMAP_GDT;
+	s->gdt.limit = MEMMAP_GDT_ENTRIES * 8 - 1;
+	s->idt.base = 0;
+	s->idt.limit = 0;
+	s->cr0 = X86_CR0_PE | X86_CR0_ET;
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->efer = 0;
 }

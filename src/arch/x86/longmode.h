@@ -29,6 +29,13 @@ uint64_t longmode_map_top(const struct guest_mem *gm);
 /* Long mode, paging on, CS = 64-bit code at CPL 0, TR = the TSS. */
 void longmode_sregs(struct kvm_sregs *s);
 
+/*
+ * 32-bit protected mode with paging off, as PVH and Multiboot want: CS a
+ * flat 32-bit code segment (0x08), the data segments flat (0x18), TR a busy
+ * TSS, CR0 = PE|ET, CR4 = 0, EFER = 0.  The GDT of longmode_build.
+ */
+void longmode_sregs_prot32(struct kvm_sregs *s);
+
 /* RIP = entry, RSP = memmap.h's stack, RDI = boot info, interrupts off. */
 void longmode_regs(struct kvm_regs *r, uint64_t entry);
 

@@ -6,19 +6,28 @@
  *   0x0000_0000  0x0000_0fff  real-mode IVT and BIOS data area (left zero)
  *   0x0000_1000  0x0000_1fff  GDT built by the loader
  *   0x0000_2000  0x0000_2fff  TSS (64-bit, no I/O bitmap)
- *   0x0000_3000  0x0000_3fff  struct hyve_boot_info (see below)
+ *   0x0000_3000  0x0000_3fff  the boot information block: struct
+ *                             hyve_boot_info, hvm_start_info or the
+ *                             Multiboot information, per the protocol
  *   0x0000_4000  0x0000_4fff  kernel command line, NUL-terminated
- *   0x0000_8000  0x0000_8fff  reserved: SMP start-up trampoline
+ *   0x0000_5000  0x0000_5fff  memory map (E820-like) and module list
+ *   0x0000_6000  0x0000_6fff  module command lines (Multiboot)
+ *   0x0000_7000  0x0000_7fff  the Linux zero page (struct boot_params)
  *   0x0001_0000  0x0001_0fff  PML4
  *   0x0001_1000  0x0001_1fff  PDPT
  *   0x0001_2000  0x0005_2fff  page directories, one per GiB, 2 MiB pages
  *   0x0007_0000  0x0007_ffff  initial stack (RSP = 0x8_0000)
- *   0x0009_fc00  0x000f_ffff  reserved: EBDA, VGA, BIOS, firmware tables
+ *   0x0009_fc00  0x000d_ffff  reserved: EBDA, VGA, option ROMs (empty)
+ *   0x000e_0000  0x000f_ffff  reserved: firmware tables (ACPI)
  *   0x0010_0000  ...          kernel image (raw binaries load here)
  *   ...          0xbfff_ffff  RAM below the hole
- *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, IOAPIC, LAPIC,
- *                             KVM's real-mode TSS at 0xfffb_d000
+ *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, IOAPIC, LAPIC, and
+ *                             KVM's identity-map page and real-mode TSS
+ *                             at 0xfffb_c000 (reserved in the E820 map)
  *   0x1_0000_0000 ...         RAM above the hole, if RAM is over 3 GiB
+ *
+ * Everything below 1 MiB is needed only until the guest kernel takes over;
+ * the E820 map gives the guest the RAM below 0x9fc00 to reuse.
  *
  * Guest RAM is one host mapping; the part beyond 3 GiB is placed above the
  * hole.  The identity map covers the low 4 GiB and all of RAM.
@@ -33,6 +42,13 @@
 #define MEMMAP_BOOT_INFO     0x3000ULL
 #define MEMMAP_CMDLINE	     0x4000ULL
 #define MEMMAP_CMDLINE_MAX   0x1000ULL /* bytes, including the NUL */
+#define MEMMAP_MAP	     0x5000ULL /* memory map, then the module list */
+#define MEMMAP_MODLIST	     0x5800ULL
+#define MEMMAP_MODSTR	     0x6000ULL
+#define MEMMAP_ZERO_PAGE     0x7000ULL
+#define MEMMAP_EBDA	     0x9fc00ULL
+#define MEMMAP_FIRMWARE	     0xe0000ULL /* ACPI tables: RSDP first */
+#define MEMMAP_FIRMWARE_SIZE 0x20000ULL
 #define MEMMAP_PML4	     0x10000ULL
 #define MEMMAP_PDPT	     0x11000ULL
 #define MEMMAP_PD	     0x12000ULL
@@ -41,8 +57,18 @@
 #define MEMMAP_BOOT_AREA_END 0x100000ULL /* nothing may load below this */
 #define MEMMAP_KERNEL	     0x100000ULL
 
-/* KVM's three-page real-mode TSS (used on Intel hosts), in the hole. */
-#define MEMMAP_KVM_TSS 0xfffbd000ULL
+/*
+ * KVM's identity-map page and three-page real-mode TSS (used on Intel
+ * hosts without unrestricted guest), in the hole.
+ */
+#define MEMMAP_KVM_PAGES      0xfffbc000ULL
+#define MEMMAP_KVM_PAGES_SIZE 0x4000ULL
+#define MEMMAP_KVM_IDENTITY   0xfffbc000ULL
+#define MEMMAP_KVM_TSS	      0xfffbd000ULL
+
+/* The interrupt controllers (their architectural defaults). */
+#define MEMMAP_IOAPIC 0xfec00000ULL
+#define MEMMAP_LAPIC  0xfee00000ULL
 
 #define MEMMAP_HOLE_START 0xc0000000ULL
 #define MEMMAP_HOLE_END	  0x100000000ULL
@@ -50,10 +76,35 @@
 #define MEMMAP_RAM_MIN (2ULL << 20)
 #define MEMMAP_RAM_MAX (64ULL << 30)
 
-/* GDT selectors set up for direct 64-bit entry. */
-#define MEMMAP_SEL_CODE64 0x08
-#define MEMMAP_SEL_DATA	  0x10
-#define MEMMAP_SEL_TSS	  0x18
+/*
+ * GDT selectors, laid out as Linux's boot protocol wants __BOOT_CS (0x10)
+ * and __BOOT_DS (0x18), with a 32-bit code segment for PVH and Multiboot.
+ */
+#define MEMMAP_SEL_CODE32  0x08
+#define MEMMAP_SEL_CODE64  0x10
+#define MEMMAP_SEL_DATA	   0x18
+#define MEMMAP_SEL_TSS	   0x20
+#define MEMMAP_GDT_ENTRIES 6 /* the TSS descriptor takes two */
+
+/*
+ * The I/O port map of hyve's board (besides the legacy PC devices KVM
+ * models in the kernel: PIC 0x20/0xa0, PIT 0x40-0x43, speaker 0x61, ELCR
+ * 0x4d0/0x4d1).
+ */
+#define PORT_I8042_DATA 0x60
+#define PORT_I8042_CMD	0x64
+#define PORT_RTC	0x70 /* and 0x71 */
+#define PORT_POST	0x80
+#define PORT_COM1	0x3f8
+#define PORT_FW_CFG	0x510 /* and 0x511 */
+#define PORT_ACPI_PM	0x600 /* PM1a event +0, control +4, timer +8 */
+#define PORT_RESET	0xcf9
+
+/* ISA interrupt lines. */
+#define IRQ_PIT	 0
+#define IRQ_COM1 4
+#define IRQ_RTC	 8
+#define IRQ_SCI	 9
 
 /*
  * The boot information block at MEMMAP_BOOT_INFO, for guests entered

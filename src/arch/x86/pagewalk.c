@@ -185,3 +185,34 @@ int pagewalk_read(const struct guest_mem *gm, const struct kvm_sregs *sregs,
 		*got = done;
 	return err;
 }
+
+int pagewalk_write(const struct guest_mem *gm, const struct kvm_sregs *sregs,
+		   uint64_t va, const void *src, size_t len)
+{
+	const uint8_t *in = src;
+	uint64_t first = va;
+
+	/* Check every page first, so that a fault writes nothing. */
+	for (size_t done = 0; done < len;) {
+		uint64_t chunk = PAGE_SIZE - (va & PAGE_MASK), gpa;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (pagewalk_translate(gm, sregs, va, &gpa) ||
+		    !mem_range_ok(gm, gpa, chunk))
+			return -EFAULT;
+		done += chunk, va += chunk;
+	}
+	va = first;
+	for (size_t done = 0; done < len;) {
+		uint64_t chunk = PAGE_SIZE - (va & PAGE_MASK), gpa;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (pagewalk_translate(gm, sregs, va, &gpa) ||
+		    mem_write(gm, gpa, in + done, chunk))
+			return -EFAULT;
+		done += chunk, va += chunk;
+	}
+	return 0;
+}

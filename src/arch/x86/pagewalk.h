@@ -52,4 +52,12 @@ int pagewalk_translate(const struct guest_mem *gm,
 int pagewalk_read(const struct guest_mem *gm, const struct kvm_sregs *sregs,
 		  uint64_t va, void *dst, size_t len, size_t *got);
 
+/*
+ * Copy len bytes from src to guest linear memory at va.  Every page is
+ * translated and checked first, so a fault writes nothing: 0 or -EFAULT.
+ * Sets no accessed or dirty bits and checks no permissions.
+ */
+int pagewalk_write(const struct guest_mem *gm, const struct kvm_sregs *sregs,
+		   uint64_t va, const void *src, size_t len);
+
 #endif

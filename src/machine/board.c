@@ -1,0 +1,276 @@
+/* board.c: the devices, their wiring and the firmware.  See board.h. */
+#include "machine/board.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch/x86/acpi.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/memmap.h"
+#include "util/log.h"
+#include "vmm/status.h"
+
+/* Interrupt lines: the in-kernel PIC and IOAPIC, by ISA IRQ. */
+static void board_irq(struct board *b, unsigned int irq, bool level)
+{
+	int r = vm_irq_line(b->vm, irq, level);
+
+	if (r)
+		log_warn("board", "IRQ %u: KVM_IRQ_LINE: %s", irq,
+			 strerror(-r));
+}
+
+static void board_com1_irq(void *ctx, bool level)
+{
+	board_irq(ctx, IRQ_COM1, level);
+}
+
+static void board_rtc_irq(void *ctx, bool level)
+{
+	board_irq(ctx, IRQ_RTC, level);
+}
+
+static void board_sci(void *ctx, bool level)
+{
+	board_irq(ctx, IRQ_SCI, level);
+}
+
+static void board_poweroff(void *ctx)
+{
+	struct board *b = ctx;
+
+	b->event = BOARD_POWEROFF;
+	vm_request_stop(b->vm, HYVE_EXIT_OK, "the guest powered off (ACPI S5)");
+}
+
+static void board_reset(void *ctx)
+{
+	struct board *b = ctx;
+
+	b->event = BOARD_RESET;
+	vm_request_stop(b->vm, HYVE_EXIT_REBOOT, "the guest reset the machine");
+}
+
+static void board_debug_exit(void *ctx, int status)
+{
+	struct board *b = ctx;
+
+	vm_request_stop(b->vm, status,
+			"the guest wrote to the debug-exit port");
+}
+
+static const struct rtc_cmos_backend board_rtc_be = { .irq = board_rtc_irq };
+static const struct acpi_pm_backend board_pm_be = {
+	.irq = board_sci,
+	.poweroff = board_poweroff,
+};
+
+/* Register one device; a clash names it. */
+static int board_add(struct board *b, uint64_t base, uint64_t len,
+		     struct iobus_dev *dev, char *err, size_t errlen)
+{
+	int r = iobus_register(&b->vm->bus, IOBUS_PIO, base, len, dev);
+
+	if (r)
+		snprintf(err, errlen, "%s at port %#llx: %s", dev->name,
+			 (unsigned long long)base,
+			 r == -EEXIST ? "the ports are taken by another device"
+				      : strerror(-r));
+	return r;
+}
+
+void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg)
+{
+	memset(b, 0, sizeof(*b));
+	b->vm = vm;
+	b->cfg = cfg;
+}
+
+int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
+{
+	const struct hyve_config *cfg = b->cfg;
+	struct vm *vm = b->vm;
+	int r;
+
+	/* 3. COM1 */
+	r = com_init(&b->com1, "com1", serial_fd, vm->stop_fd, board_com1_irq,
+		     b);
+	if (r) {
+		snprintf(err, errlen, "COM1: %s", strerror(-r));
+		return r;
+	}
+	b->com1_made = true;
+	r = board_add(b, PORT_COM1, COM_PORTS, &b->com1.dev, err, errlen);
+	/* 4. RTC */
+	rtc_cmos_init(&b->rtc, &board_rtc_be, b);
+	b->rtc_made = true;
+	rtc_cmos_set_ram_sizes(&b->rtc, vm->mem.region[0].size,
+			       vm->mem.ram_bytes - vm->mem.region[0].size);
+	if (!r)
+		r = board_add(b, PORT_RTC, 2, &b->rtc.dev, err, errlen);
+	/* 5. ACPI PM */
+	acpi_pm_init(&b->pm, &board_pm_be, b, BOARD_S5_SLP_TYP);
+	b->pm_made = true;
+	if (!r)
+		r = board_add(b, PORT_ACPI_PM, ACPI_PM_LEN, &b->pm.dev, err,
+			      errlen);
+	/* 6. reset sources */
+	reset_cf9_init(&b->cf9, board_reset, b);
+	reset_i8042_init(&b->kbc, board_reset, b);
+	if (!r)
+		r = board_add(b, PORT_RESET, 1, &b->cf9.dev, err, errlen);
+	if (!r && reset_i8042_attach(&b->kbc, &vm->bus)) {
+		snprintf(err, errlen, "i8042 at 0x60/0x64: ports taken");
+		r = -EEXIST;
+	}
+	/* 7. fw_cfg */
+	if (!r) {
+		r = fw_cfg_init(&b->fw);
+		b->fw_made = r == 0;
+		if (r)
+			snprintf(err, errlen, "fw_cfg: %s", strerror(-r));
+	}
+	if (!r)
+		r = board_add(b, PORT_FW_CFG, FW_CFG_PORTS, &b->fw.dev, err,
+			      errlen);
+	/* 8. debug-exit */
+	if (!r && cfg->debug_exit) {
+		debug_exit_init(&b->dbg, board_debug_exit, b);
+		r = iobus_register(&vm->bus, IOBUS_PIO, cfg->debug_exit_port,
+				   cfg->debug_exit_size, &b->dbg.dev);
+		if (r == -EEXIST)
+			snprintf(err, errlen,
+				 "--debug-exit iobase=%#x: the ports are "
+				 "taken by another device",
+				 cfg->debug_exit_port);
+		else if (r)
+			snprintf(err, errlen, "debug-exit: %s", strerror(-r));
+	}
+	return r;
+}
+
+int board_acpi(struct board *b, char *err, size_t errlen)
+{
+	const struct acpi_config ac = {
+		.ncpus = b->cfg->cpus,
+		.lapic_addr = (uint32_t)MEMMAP_LAPIC,
+		.ioapic_addr = (uint32_t)MEMMAP_IOAPIC,
+		.ioapic_id = (uint8_t)b->cfg->cpus,
+		.pic = true,
+		.pm1a_evt = PORT_ACPI_PM,
+		.pm1a_cnt = PORT_ACPI_PM + 4,
+		.pm_tmr = PORT_ACPI_PM + 8,
+		.sci_irq = IRQ_SCI,
+		.reset_port = PORT_RESET,
+		.reset_value = RESET_CF9_FADT_VALUE,
+		.s5_slp_typ = BOARD_S5_SLP_TYP,
+		.com1 = true,
+		.rtc = true,
+		.rtc_century = RTC_CMOS_CENTURY,
+		.i8042 = false,
+		.vga = false,
+		.power_button = true,
+		.oem_id = "HYVE",
+	};
+	uint8_t *buf = mem_ptr(&b->vm->mem, MEMMAP_FIRMWARE,
+			       MEMMAP_FIRMWARE_SIZE);
+	size_t used;
+	int r;
+
+	if (!buf) {
+		snprintf(err, errlen, "no RAM for the ACPI tables");
+		return -EFAULT;
+	}
+	r = acpi_build(&ac, buf, MEMMAP_FIRMWARE_SIZE, MEMMAP_FIRMWARE,
+		       &b->rsdp, &used);
+	if (r)
+		snprintf(err, errlen, "cannot build the ACPI tables: %s",
+			 strerror(-r));
+	return r;
+}
+
+int board_fw_cfg(struct board *b, const char *cmdline, char *err,
+		 size_t errlen)
+{
+	struct e820_entry map[E820_MAX];
+	struct fw_cfg_e820_entry fe[E820_MAX];
+	unsigned int n = e820_build(&b->vm->mem, map, E820_MAX);
+	int r;
+
+	for (unsigned int i = 0; i < n; i++)
+		fe[i] = (struct fw_cfg_e820_entry){ .addr = map[i].addr,
+						    .len = map[i].size,
+						    .type = map[i].type };
+	r = fw_cfg_set_cpus(&b->fw, (uint16_t)b->cfg->cpus,
+			    (uint16_t)b->cfg->cpus);
+	if (!r)
+		r = fw_cfg_set_ram_size(&b->fw, b->vm->mem.ram_bytes);
+	if (!r)
+		r = fw_cfg_set_cmdline(&b->fw, cmdline);
+	if (!r)
+		r = fw_cfg_add_e820(&b->fw, fe, n);
+	if (r)
+		snprintf(err, errlen, "fw_cfg: %s", strerror(-r));
+	return r;
+}
+
+bool board_power_button(struct board *b)
+{
+	if (!b->cfg->acpi || !b->pm_made ||
+	    !acpi_pm_power_button_enabled(&b->pm))
+		return false;
+	acpi_pm_press_power_button(&b->pm);
+	return true;
+}
+
+int board_timeout_ms(struct board *b)
+{
+	struct timespec now;
+	int64_t when, t;
+
+	if (!b->rtc_made || !rtc_cmos_next_event(&b->rtc, &when))
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	t = when - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	if (t <= 0)
+		return 0;
+	/* At most 10 ms: a guest write to register A or B may move it. */
+	return t > 10000000 ? 10 : (int)((t + 999999) / 1000000);
+}
+
+void board_tick(struct board *b)
+{
+	if (b->rtc_made)
+		rtc_cmos_tick(&b->rtc);
+}
+
+void board_save_cmos(struct board *b, uint8_t ram[128])
+{
+	for (unsigned int i = 0; i < 128; i++)
+		if (rtc_cmos_get_ram(&b->rtc, i, &ram[i]))
+			ram[i] = 0;
+}
+
+void board_load_cmos(struct board *b, const uint8_t ram[128])
+{
+	for (unsigned int i = 0; i < 128; i++)
+		rtc_cmos_set_ram(&b->rtc, i, ram[i]);
+}
+
+void board_teardown(struct board *b)
+{
+	const struct hyve_config *cfg = b->cfg;
+	struct vm *vm = b->vm;
+
+	if (b->fw_made)
+		fw_cfg_destroy(&b->fw);
+	if (b->pm_made)
+		acpi_pm_destroy(&b->pm);
+	if (b->rtc_made)
+		rtc_cmos_destroy(&b->rtc);
+	if (b->com1_made)
+		com_destroy(&b->com1);
+	board_init(b, vm, cfg);
+}

@@ -1,0 +1,91 @@
+/*
+ * board.h: hyve's PC board: the devices, in one explicit list in start-up
+ * order, their interrupt lines and callbacks, and the firmware tables.
+ *
+ *   1. in-kernel PIC, IOAPIC, LAPICs and PIT   (vm.c, before the vCPUs)
+ *   2. port 0x80 POST-code sink                (built into the I/O bus)
+ *   3. COM1 16550A at 0x3f8, IRQ 4             (always; output per --serial)
+ *   4. CMOS RTC at 0x70, IRQ 8
+ *   5. ACPI PM1a block and PM timer at 0x600, SCI on IRQ 9
+ *   6. reset control at 0xcf9, and an i8042 stand-in at 0x60/0x64 for the
+ *      keyboard-controller reset
+ *   7. fw_cfg at 0x510
+ *   8. debug-exit                              (with --debug-exit)
+ *
+ * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off), fw_cfg's
+ * items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
+ * are absent: their ports read all ones, so probes find nothing.
+ *
+ * Owned by main's thread; the devices are also reached from vCPU threads
+ * through the bus, and each serialises its own state.
+ */
+#ifndef HYVE_MACHINE_BOARD_H
+#define HYVE_MACHINE_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hw/acpi_pm.h"
+#include "hw/com.h"
+#include "hw/debug_exit.h"
+#include "hw/fw_cfg.h"
+#include "hw/reset.h"
+#include "hw/rtc_cmos.h"
+#include "machine/config.h"
+#include "vmm/vm.h"
+
+#define BOARD_S5_SLP_TYP 5 /* \_S5's SLP_TYP: guests/rt.c writes it too */
+
+/* Why the guest stopped, beyond the exit status. */
+enum board_event {
+	BOARD_NONE = 0,
+	BOARD_POWEROFF, /* ACPI S5 */
+	BOARD_RESET,	/* 0xcf9, the i8042, the ACPI reset register */
+};
+
+struct board {
+	struct vm *vm;
+	const struct hyve_config *cfg;
+	struct com_port com1;
+	struct rtc_cmos rtc;
+	struct acpi_pm pm;
+	struct reset_cf9 cf9;
+	struct reset_i8042 kbc;
+	struct fw_cfg fw;
+	struct debug_exit dbg;
+	bool com1_made, rtc_made, pm_made, fw_made;
+	enum board_event event; /* set by the callbacks, read after the stop */
+	uint64_t rsdp;		/* 0: no ACPI tables */
+};
+
+/* Start an empty board for vm, as cfg says. */
+void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg);
+
+/* The ACPI tables into guest RAM at MEMMAP_FIRMWARE; sets b->rsdp. */
+int board_acpi(struct board *b, char *err, size_t errlen);
+
+/* Wire every device onto the VM's bus; on failure err says which. */
+int board_wire(struct board *b, int serial_fd, char *err, size_t errlen);
+
+/* fw_cfg's items (after board_wire): CPUs, RAM, command line, etc/e820. */
+int board_fw_cfg(struct board *b, const char *cmdline, char *err,
+		 size_t errlen);
+
+/*
+ * A signal asks the guest to stop: press the power button if the guest
+ * listens to it (and ACPI is on); false when it does not, so the caller
+ * stops the VM itself.
+ */
+bool board_power_button(struct board *b);
+
+/* How long main may sleep before board_tick is due (ms; -1: forever). */
+int board_timeout_ms(struct board *b);
+void board_tick(struct board *b);
+
+/* CMOS RAM, kept across a reset (--on-reboot restart). */
+void board_save_cmos(struct board *b, uint8_t ram[128]);
+void board_load_cmos(struct board *b, const uint8_t ram[128]);
+
+void board_teardown(struct board *b);
+
+#endif

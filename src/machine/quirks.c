@@ -1,0 +1,81 @@
+/* quirks.c: host workarounds from the probe.  See quirks.h. */
+#include "machine/quirks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void quirks_param(struct quirks *q, const char *p)
+{
+	size_t n = strlen(q->cmdline);
+
+	snprintf(q->cmdline + n, sizeof(q->cmdline) - n, " %s", p);
+}
+
+static void quirks_drop(struct quirks *q, const char *name)
+{
+	const struct cpuid_feature *f = cpuid_feature_find(name);
+
+	if (f && q->ncpuid_drops < sizeof(q->cpuid_drops) /
+					   sizeof(q->cpuid_drops[0]))
+		q->cpuid_drops[q->ncpuid_drops++] =
+			(struct cpuid_edit){ .feature = f, .set = false };
+}
+
+void quirks_decide(const struct probe_result *p, bool linux_guest,
+		   bool enabled, struct quirks *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (p->insn[PROBE_VMCALL] == PROBE_HANGS) {
+		q->vmcall_watchdog = true;
+		q->kvm_features_drop = KVM_PV_HYPERCALL_USERS;
+	}
+	if (!enabled)
+		return;
+	if (probe_insn_broken(p, PROBE_CMPXCHG16B) &&
+	    p->cpuid[PROBE_CPUID_CX16] == PROBE_BIT_FOLLOWS)
+		quirks_drop(q, "cx16");
+	if (probe_insn_broken(p, PROBE_RDTSCP) &&
+	    p->cpuid[PROBE_CPUID_RDTSCP] == PROBE_BIT_FOLLOWS)
+		quirks_drop(q, "rdtscp");
+	if ((probe_insn_broken(p, PROBE_XSAVE) ||
+	     probe_insn_broken(p, PROBE_XGETBV)) &&
+	    p->cpuid[PROBE_CPUID_XSAVE] == PROBE_BIT_FOLLOWS)
+		quirks_drop(q, "xsave");
+	if (probe_insn_broken(p, PROBE_CLAC) &&
+	    p->cpuid[PROBE_CPUID_SMAP] == PROBE_BIT_FOLLOWS)
+		quirks_drop(q, "smap");
+	if (!linux_guest)
+		return;
+	if ((probe_insn_broken(p, PROBE_XSAVE) ||
+	     probe_insn_broken(p, PROBE_XGETBV)) &&
+	    p->cpuid[PROBE_CPUID_XSAVE] == PROBE_BIT_STUCK)
+		quirks_param(q, "noxsave");
+	if (probe_insn_broken(p, PROBE_CLAC) &&
+	    p->cpuid[PROBE_CPUID_SMAP] == PROBE_BIT_STUCK)
+		quirks_param(q, "clearcpuid=smap");
+	if (probe_insn_broken(p, PROBE_CMPXCHG16B) &&
+	    p->cpuid[PROBE_CPUID_CX16] == PROBE_BIT_STUCK)
+		quirks_param(q, "clearcpuid=cx16");
+}
+
+void quirks_describe(const struct quirks *q, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (q->vmcall_watchdog)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "vmcall hangs here: no PV hypercall "
+				      "features, vmcall watchdog on; ");
+	for (unsigned int i = 0; i < q->ncpuid_drops && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "CPUID -%s; ",
+				      q->cpuid_drops[i].feature->name);
+	if (n < len && q->cmdline[0])
+		n += (size_t)snprintf(buf + n, len - n,
+				      "kernel parameters added:%s; ",
+				      q->cmdline);
+	if (n < len && !n)
+		snprintf(buf, len, "none needed");
+	else if (n >= 2 && n < len)
+		buf[n - 2] = '\0';
+}
