@@ -32,9 +32,10 @@ static int boot_cmdline(const struct guest_mem *gm,
 	    img->bz->cmdline_size < max)
 		max = img->bz->cmdline_size;
 	if (len > max) {
-		snprintf(err, errlen,
-			 "--cmdline is %zu bytes; this kernel takes at most %zu",
-			 len, max);
+		snprintf(
+			err, errlen,
+			"--cmdline is %zu bytes; this kernel takes at most %zu",
+			len, max);
 		return -E2BIG;
 	}
 	if (mem_write(gm, MEMMAP_CMDLINE, plan->cmdline, len + 1)) {
@@ -73,8 +74,8 @@ static int boot_place_modules(const struct guest_mem *gm,
 	}
 	for (unsigned int i = plan->nmods; i-- > 0;) {
 		const struct boot_module *m = &plan->mods[i];
-		uint64_t at = top >= m->size ? align_down(top - m->size, PAGE)
-					     : 0;
+		uint64_t at =
+			top >= m->size ? align_down(top - m->size, PAGE) : 0;
 		void *dst;
 
 		if (m->size > top || at < plan->img->end ||
@@ -201,8 +202,8 @@ static int boot_multiboot(const struct guest_mem *gm,
 
 	for (unsigned int i = 0; i < plan->nmods; i++) {
 		mods[i].start = (uint32_t)placed->mod_addr[i];
-		mods[i].end = (uint32_t)(placed->mod_addr[i] +
-					 plan->mods[i].size);
+		mods[i].end =
+			(uint32_t)(placed->mod_addr[i] + plan->mods[i].size);
 	}
 	if (boot_mb_strings(gm, plan, mods, &name))
 		return -EFAULT;
@@ -260,7 +261,8 @@ int boot_setup(const struct guest_mem *gm, const struct boot_plan *plan,
 		r = -EFAULT;
 	if (r) {
 		if (r == -EFAULT)
-			snprintf(err, errlen, "guest RAM too small for boot data");
+			snprintf(err, errlen,
+				 "guest RAM too small for boot data");
 		return r;
 	}
 	switch (img->entry_kind) {

@@ -49,21 +49,21 @@
 #define BZ_PREF_ADDR	0x258
 #define BZ_INIT_SIZE	0x260
 
-#define ZP_ACPI_RSDP	 0x070
-#define ZP_EXT_RAMDISK	 0x0c0
-#define ZP_EXT_RD_SIZE	 0x0c4
-#define ZP_EXT_CMDLINE	 0x0c8
-#define ZP_E820_ENTRIES	 0x1e8
-#define ZP_E820_TABLE	 0x2d0
-#define ZP_E820_MAX	 128
-#define ZP_HDR		 0x1f1
+#define ZP_ACPI_RSDP	0x070
+#define ZP_EXT_RAMDISK	0x0c0
+#define ZP_EXT_RD_SIZE	0x0c4
+#define ZP_EXT_CMDLINE	0x0c8
+#define ZP_E820_ENTRIES 0x1e8
+#define ZP_E820_TABLE	0x2d0
+#define ZP_E820_MAX	128
+#define ZP_HDR		0x1f1
 
 #define XLF_KERNEL_64	 (1u << 0)
 #define LOADED_HIGH	 (1u << 0)
 #define LOADER_UNDEFINED 0xff /* type_of_loader: no assigned ID */
 
-#define BZ_ENTRY_64	 0x200 /* the 64-bit entry, past the load address */
-#define BZ_MAX_VMLINUX	 (512ULL << 20)
+#define BZ_ENTRY_64    0x200 /* the 64-bit entry, past the load address */
+#define BZ_MAX_VMLINUX (512ULL << 20)
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -121,7 +121,8 @@ int bzimage_parse(struct loader_file *f, char *err, size_t errlen)
 	uint8_t b[0x280];
 	size_t end;
 
-	if (loader_read(f, 0, b, sizeof(b)) || get16(b + BZ_BOOT_FLAG) != 0xaa55 ||
+	if (loader_read(f, 0, b, sizeof(b)) ||
+	    get16(b + BZ_BOOT_FLAG) != 0xaa55 ||
 	    memcmp(b + BZ_MAGIC, "HdrS", 4)) {
 		snprintf(err, errlen,
 			 "%s: not a Linux bzImage (no \"HdrS\" header)",
@@ -131,13 +132,14 @@ int bzimage_parse(struct loader_file *f, char *err, size_t errlen)
 	bzimage_fields(bz, b);
 	if (bz->version < BZIMAGE_MIN_VERSION ||
 	    !(bz->xloadflags & XLF_KERNEL_64)) {
-		snprintf(err, errlen,
-			 "%s: boot protocol %u.%02u%s; hyve needs 2.12 or later "
-			 "with a 64-bit entry point",
-			 f->name, bz->version >> 8, bz->version & 0xff,
-			 bz->version >= BZIMAGE_MIN_VERSION
-				 ? " without a 64-bit entry point"
-				 : "");
+		snprintf(
+			err, errlen,
+			"%s: boot protocol %u.%02u%s; hyve needs 2.12 or later "
+			"with a 64-bit entry point",
+			f->name, bz->version >> 8, bz->version & 0xff,
+			bz->version >= BZIMAGE_MIN_VERSION
+				? " without a 64-bit entry point"
+				: "");
 		return -ENOEXEC;
 	}
 	/* The header runs from 0x1f1 to 0x202 plus the jump's offset byte. */
@@ -154,7 +156,8 @@ int bzimage_parse(struct loader_file *f, char *err, size_t errlen)
 		return -ENOEXEC;
 	}
 	if (bz->payload_offset > f->size - bz->setup_size ||
-	    bz->payload_length > f->size - bz->setup_size - bz->payload_offset) {
+	    bz->payload_length >
+		    f->size - bz->setup_size - bz->payload_offset) {
 		snprintf(err, errlen,
 			 "%s: truncated bzImage: the payload (%#x bytes at "
 			 "%#x) runs past the end of the file",
@@ -300,8 +303,8 @@ int bzimage_load(const struct loader_file *f, const struct guest_mem *gm,
 void bzimage_zero_page(const struct loader_bzimage *bz,
 		       const struct bzimage_params *p, uint8_t *zp)
 {
-	unsigned int n = p->e820_count < ZP_E820_MAX ? p->e820_count
-						     : ZP_E820_MAX;
+	unsigned int n =
+		p->e820_count < ZP_E820_MAX ? p->e820_count : ZP_E820_MAX;
 
 	memset(zp, 0, BZIMAGE_ZERO_PAGE_SIZE);
 	memcpy(zp + ZP_HDR, bz->hdr, bz->hdr_len);

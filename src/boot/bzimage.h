@@ -51,10 +51,10 @@ uint64_t bzimage_load_addr(const struct loader_bzimage *bz);
 /* What the boot loader tells the kernel through the zero page. */
 struct bzimage_params {
 	uint64_t load_addr;
-	uint64_t cmdline;    /* guest-physical */
-	uint64_t initrd;     /* guest-physical, 0: none */
+	uint64_t cmdline; /* guest-physical */
+	uint64_t initrd;  /* guest-physical, 0: none */
 	uint64_t initrd_size;
-	uint64_t rsdp;	     /* 0: let the kernel scan for it */
+	uint64_t rsdp; /* 0: let the kernel scan for it */
 	const struct e820_entry *e820;
 	unsigned int e820_count;
 };

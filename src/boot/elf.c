@@ -106,9 +106,9 @@ static int elf_check_header(const struct loader_file *f, char *err,
 	const size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 
 	if (eh->e_machine != machine) {
-		snprintf(err, errlen,
-			 "%s: ELF machine type is %u, not %s (%u)", f->name,
-			 eh->e_machine, is64 ? "x86-64" : "i386", machine);
+		snprintf(err, errlen, "%s: ELF machine type is %u, not %s (%u)",
+			 f->name, eh->e_machine, is64 ? "x86-64" : "i386",
+			 machine);
 		return -ENOEXEC;
 	}
 	if (eh->e_type != ET_EXEC) {
@@ -281,8 +281,7 @@ static bool elf_note_find(const struct loader_file *f, const Elf64_Phdr *p,
 		desc = name + (((uint64_t)namesz + 3) & ~3ULL);
 		if (desc > len || descsz > len - desc)
 			return false;
-		if ((want < 0 || type == want) &&
-		    namesz == strlen(owner) + 1 &&
+		if ((want < 0 || type == want) && namesz == strlen(owner) + 1 &&
 		    !memcmp(buf + name, owner, namesz) &&
 		    (want < 0 || descsz == 4 || descsz == 8)) {
 			if (descsz >= 4)
@@ -332,8 +331,8 @@ static int elf_check_ram(const struct loader_file *f,
 		if (p->p_paddr < MEMMAP_BOOT_AREA_END ||
 		    !mem_range_ok(gm, p->p_paddr, p->p_memsz)) {
 			snprintf(err, errlen,
-				 "%s: ELF segment %u at %#" PRIx64
-				 " (%#" PRIx64 " bytes) is outside guest RAM "
+				 "%s: ELF segment %u at %#" PRIx64 " (%#" PRIx64
+				 " bytes) is outside guest RAM "
 				 "above 1 MiB (RAM is %" PRIu64 " MiB)",
 				 f->name, i, (uint64_t)p->p_paddr,
 				 (uint64_t)p->p_memsz, gm->ram_bytes >> 20);

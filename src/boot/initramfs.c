@@ -11,8 +11,8 @@
 
 #include "boot/decompress.h"
 
-static int initramfs_slurp(const char *path, void **buf, size_t *len,
-			   char *err, size_t errlen)
+static int initramfs_slurp(const char *path, void **buf, size_t *len, char *err,
+			   size_t errlen)
 {
 	/* O_NONBLOCK: a FIFO is refused below, not waited on here. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0;
@@ -80,7 +80,8 @@ int initramfs_read(const char *path, bool decompress, struct boot_module *m,
 		return r;
 	if (len == 0) {
 		free(raw);
-		snprintf(err, errlen, "--initramfs %s: the file is empty", path);
+		snprintf(err, errlen, "--initramfs %s: the file is empty",
+			 path);
 		return -EINVAL;
 	}
 	m->data = raw;

@@ -50,9 +50,9 @@ int loader_read(const struct loader_file *f, uint64_t off, void *dst,
 }
 
 static const char *const loader_names[] = {
-	[LOADER_AUTO] = "auto",		  [LOADER_ELF] = "elf",
-	[LOADER_RAW] = "raw",		  [LOADER_BZIMAGE] = "bzimage",
-	[LOADER_PVH] = "pvh",		  [LOADER_MULTIBOOT] = "multiboot",
+	[LOADER_AUTO] = "auto", [LOADER_ELF] = "elf",
+	[LOADER_RAW] = "raw",	[LOADER_BZIMAGE] = "bzimage",
+	[LOADER_PVH] = "pvh",	[LOADER_MULTIBOOT] = "multiboot",
 };
 
 int loader_parse_format(const char *s, enum loader_format *fmt)
@@ -69,7 +69,8 @@ int loader_parse_format(const char *s, enum loader_format *fmt)
 
 const char *loader_format_name(enum loader_format fmt)
 {
-	return (unsigned int)fmt < sizeof(loader_names) / sizeof(loader_names[0])
+	return (unsigned int)fmt <
+			       sizeof(loader_names) / sizeof(loader_names[0])
 		       ? loader_names[fmt]
 		       : "auto";
 }

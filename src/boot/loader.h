@@ -58,16 +58,16 @@ enum loader_format {
 
 /* How the boot vCPU enters the loaded image. */
 enum loader_entry {
-	LOADER_ENTRY_HYVE64,	/* 64-bit, RDI = struct hyve_boot_info */
-	LOADER_ENTRY_LINUX64,	/* Linux 64-bit boot protocol, RSI = zero page */
-	LOADER_ENTRY_PVH,	/* 32-bit, paging off, EBX = hvm_start_info */
+	LOADER_ENTRY_HYVE64,  /* 64-bit, RDI = struct hyve_boot_info */
+	LOADER_ENTRY_LINUX64, /* Linux 64-bit boot protocol, RSI = zero page */
+	LOADER_ENTRY_PVH,     /* 32-bit, paging off, EBX = hvm_start_info */
 	LOADER_ENTRY_MULTIBOOT, /* 32-bit, paging off, EAX magic, EBX info */
 };
 
 /* What a bzImage's setup header says (Documentation/x86/boot.rst). */
 struct loader_bzimage {
-	uint16_t version;      /* boot protocol, e.g. 0x020f */
-	uint8_t setup_sects;   /* 512-byte sectors after the boot sector */
+	uint16_t version;    /* boot protocol, e.g. 0x020f */
+	uint8_t setup_sects; /* 512-byte sectors after the boot sector */
 	uint8_t loadflags;
 	uint16_t xloadflags;
 	uint8_t relocatable;
@@ -115,8 +115,8 @@ struct loader_image {
 	enum loader_entry entry_kind;
 	uint64_t entry;	     /* where the boot vCPU starts */
 	uint64_t start, end; /* lowest and highest+1 loaded address */
-	const struct loader_bzimage *bz;     /* LOADER_ENTRY_LINUX64 */
-	const struct loader_multiboot *mb;   /* LOADER_ENTRY_MULTIBOOT */
+	const struct loader_bzimage *bz;   /* LOADER_ENTRY_LINUX64 */
+	const struct loader_multiboot *mb; /* LOADER_ENTRY_MULTIBOOT */
 };
 
 struct loader_options {

@@ -9,12 +9,12 @@
 #include "arch/x86/memmap.h"
 #include "boot/elf.h"
 
-#define MB_PAGE_ALIGN	(1u << 0)
-#define MB_MEMORY_INFO	(1u << 1)
-#define MB_VIDEO_MODE	(1u << 2)
-#define MB_AOUT_KLUDGE	(1u << 16)
-#define MB_KNOWN_FLAGS	(MB_PAGE_ALIGN | MB_MEMORY_INFO | MB_VIDEO_MODE)
-#define MB_REQUIRED	0xffffu /* bits 0-15 must be understood */
+#define MB_PAGE_ALIGN  (1u << 0)
+#define MB_MEMORY_INFO (1u << 1)
+#define MB_VIDEO_MODE  (1u << 2)
+#define MB_AOUT_KLUDGE (1u << 16)
+#define MB_KNOWN_FLAGS (MB_PAGE_ALIGN | MB_MEMORY_INFO | MB_VIDEO_MODE)
+#define MB_REQUIRED    0xffffu /* bits 0-15 must be understood */
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -126,12 +126,14 @@ int multiboot_check(struct loader_file *f, char *err, size_t errlen)
 	r = elf_parse(f, err, errlen);
 	if (!r && f->eh.e_entry > UINT32_MAX) {
 		snprintf(err, errlen,
-			 "%s: Multiboot entry point %#" PRIx64 " is above 4 GiB",
+			 "%s: Multiboot entry point %#" PRIx64
+			 " is above 4 GiB",
 			 f->name, (uint64_t)f->eh.e_entry);
 		return -ENOEXEC;
 	}
-	return r ? r : elf_check_entry(f, f->eh.e_entry, "entry point", err,
-				       errlen);
+	return r ? r
+		 : elf_check_entry(f, f->eh.e_entry, "entry point", err,
+				   errlen);
 }
 
 static int multiboot_load_aout(const struct loader_file *f,

@@ -14,10 +14,10 @@
 
 #include "arch/x86/e820.h"
 
-#define PVH_START_MAGIC	  0x336ec578u
-#define PVH_START_SIZE	  56 /* version 1 */
-#define PVH_MODLIST_SIZE  32 /* per module */
-#define PVH_MEMMAP_SIZE	  24 /* per entry */
+#define PVH_START_MAGIC	 0x336ec578u
+#define PVH_START_SIZE	 56 /* version 1 */
+#define PVH_MODLIST_SIZE 32 /* per module */
+#define PVH_MEMMAP_SIZE	 24 /* per entry */
 
 struct pvh_params {
 	uint64_t cmdline; /* guest-physical */

@@ -147,8 +147,8 @@ static int set_acpi(struct hyve_config *cfg, const char *arg, char *err,
 	return -EINVAL;
 }
 
-static int set_cpu_features(struct hyve_config *cfg, const char *arg,
-			    char *err, size_t errlen)
+static int set_cpu_features(struct hyve_config *cfg, const char *arg, char *err,
+			    size_t errlen)
 {
 	struct cpuid_config check = { 0 };
 
@@ -183,8 +183,8 @@ static int set_on_reboot(struct hyve_config *cfg, const char *arg, char *err,
 	else if (!strcmp(arg, "restart"))
 		cfg->on_reboot = CONFIG_REBOOT_RESTART;
 	else {
-		snprintf(err, errlen, "--on-reboot: '%s' is not exit or restart",
-			 arg);
+		snprintf(err, errlen,
+			 "--on-reboot: '%s' is not exit or restart", arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -415,8 +415,8 @@ enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
 	if (!strcmp(argv[1], "--probe")) {
-		if (argc > 2 && (!strcmp(argv[2], "-v") ||
-				 !strcmp(argv[2], "--verbose")))
+		if (argc > 2 &&
+		    (!strcmp(argv[2], "-v") || !strcmp(argv[2], "--verbose")))
 			cfg->verbose = 1;
 		else if (argc > 2) {
 			snprintf(err, errlen,

@@ -29,7 +29,7 @@ struct com_port {
 	int out_fd;  /* -1: output dropped */
 	int stop_fd; /* readable once the VM stops: stop waiting on out_fd */
 	int room_fd; /* eventfd: the receiver has room again */
-	atomic_bool waiting; /* host input is waiting for room */
+	atomic_bool waiting;		    /* host input is waiting for room */
 	void (*irq)(void *ctx, bool level); /* the interrupt line, or NULL */
 	void *irq_ctx;
 };

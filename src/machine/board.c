@@ -174,8 +174,8 @@ int board_acpi(struct board *b, char *err, size_t errlen)
 		.power_button = true,
 		.oem_id = "HYVE",
 	};
-	uint8_t *buf = mem_ptr(&b->vm->mem, MEMMAP_FIRMWARE,
-			       MEMMAP_FIRMWARE_SIZE);
+	uint8_t *buf =
+		mem_ptr(&b->vm->mem, MEMMAP_FIRMWARE, MEMMAP_FIRMWARE_SIZE);
 	size_t used;
 	int r;
 
@@ -191,8 +191,7 @@ int board_acpi(struct board *b, char *err, size_t errlen)
 	return r;
 }
 
-int board_fw_cfg(struct board *b, const char *cmdline, char *err,
-		 size_t errlen)
+int board_fw_cfg(struct board *b, const char *cmdline, char *err, size_t errlen)
 {
 	struct e820_entry map[E820_MAX];
 	struct fw_cfg_e820_entry fe[E820_MAX];

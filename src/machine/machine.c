@@ -152,8 +152,8 @@ static int machine_host(struct machine *m, char *err, size_t errlen)
 	quirks_decide(&m->probe, m->image.is_linux, cfg->host_quirks,
 		      &m->quirks);
 	quirks_describe(&m->quirks, what, sizeof(what));
-	log_info("machine", "host probe (%s): %s",
-		 cached ? "cached" : "fresh", what);
+	log_info("machine", "host probe (%s): %s", cached ? "cached" : "fresh",
+		 what);
 	snprintf(m->cmdline, sizeof(m->cmdline), "%s%s", cfg->cmdline,
 		 m->image.is_linux ? m->quirks.cmdline : "");
 	m->cpuid = (struct cpuid_config){
@@ -206,11 +206,10 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 					    .rsdp = m->board.rsdp },
 		       &regs, &sregs, &placed, err, errlen);
 	for (unsigned int i = 0; !r && i < m->nmods; i++)
-		log_info("boot", "module %u: %s at %#" PRIx64 " (%zu bytes)",
-			 i, m->mods[i].name, placed.mod_addr[i],
-			 m->mods[i].size);
-	return r ? r : vcpu_set_state(&m->vm.vcpu[0], &regs, &sregs, err,
-				      errlen);
+		log_info("boot", "module %u: %s at %#" PRIx64 " (%zu bytes)", i,
+			 m->mods[i].name, placed.mod_addr[i], m->mods[i].size);
+	return r ? r
+		 : vcpu_set_state(&m->vm.vcpu[0], &regs, &sregs, err, errlen);
 }
 
 /*
@@ -266,6 +265,7 @@ static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 		.cpuid = &m->cpuid,
 		.complete_insns = true,
 		.vmcall_watchdog = m->quirks.vmcall_watchdog,
+		.syscall_repair = m->quirks.syscall_repair,
 	};
 	int r;
 

@@ -15,20 +15,21 @@ static void quirks_drop(struct quirks *q, const char *name)
 {
 	const struct cpuid_feature *f = cpuid_feature_find(name);
 
-	if (f && q->ncpuid_drops < sizeof(q->cpuid_drops) /
-					   sizeof(q->cpuid_drops[0]))
+	if (f && q->ncpuid_drops <
+			 sizeof(q->cpuid_drops) / sizeof(q->cpuid_drops[0]))
 		q->cpuid_drops[q->ncpuid_drops++] =
 			(struct cpuid_edit){ .feature = f, .set = false };
 }
 
-void quirks_decide(const struct probe_result *p, bool linux_guest,
-		   bool enabled, struct quirks *q)
+void quirks_decide(const struct probe_result *p, bool linux_guest, bool enabled,
+		   struct quirks *q)
 {
 	memset(q, 0, sizeof(*q));
 	if (p->insn[PROBE_VMCALL] == PROBE_HANGS) {
 		q->vmcall_watchdog = true;
 		q->kvm_features_drop = KVM_PV_HYPERCALL_USERS;
 	}
+	q->syscall_repair = p->insn[PROBE_USER_SYSCALL] == PROBE_WRONG_CPL;
 	if (!enabled)
 		return;
 	if (probe_insn_broken(p, PROBE_CMPXCHG16B) &&
@@ -67,6 +68,10 @@ void quirks_describe(const struct quirks *q, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n,
 				      "vmcall hangs here: no PV hypercall "
 				      "features, vmcall watchdog on; ");
+	if (q->syscall_repair && n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "user SYSCALL lands at CPL 3 here: "
+				      "SYSCALL repair on; ");
 	for (unsigned int i = 0; i < q->ncpuid_drops && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "CPUID -%s; ",
 				      q->cpuid_drops[i].feature->name);

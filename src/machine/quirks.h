@@ -6,6 +6,9 @@
  *    (vmm/emulate.h), always: that is correctness, not a quirk;
  *  - when every vmcall hangs: withhold the KVM paravirtual features that
  *    make hypercalls, and run the vmcall watchdog;
+ *  - when a SYSCALL from user mode reaches MSR_LSTAR without leaving CPL 3:
+ *    the SYSCALL repair (vmm/emulate.h), without which no user program
+ *    could make a system call;
  *  - CPUID bits that follow hyve are dropped when their instructions fail
  *    (CX16 for cmpxchg16b, RDTSCP for rdtscp, XSAVE, SMAP), so the guest
  *    never uses them;
@@ -30,6 +33,7 @@
 
 struct quirks {
 	bool vmcall_watchdog;
+	bool syscall_repair; /* user-mode SYSCALL lands at CPL 3 */
 	uint32_t kvm_features_drop;
 	struct cpuid_edit cpuid_drops[8];
 	unsigned int ncpuid_drops;

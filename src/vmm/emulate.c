@@ -2,10 +2,12 @@
 #include "vmm/emulate.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "arch/x86/complete.h"
+#include "arch/x86/memmap.h"
 #include "arch/x86/pagewalk.h"
 #include "arch/x86/x86.h"
 #include "util/log.h"
@@ -111,6 +113,153 @@ static bool emulate_run(struct vcpu *v, struct complete_cpu *cpu,
 	return true;
 }
 
+/* The trap's PML4 entry, put into the page tables at CR3. */
+static int emulate_map_trap(struct vcpu *v, const struct kvm_sregs *s)
+{
+	const uint64_t entry = MEMMAP_TRAP_PDPT | X86_PTE_P | X86_PTE_RW;
+	const uint64_t at = (s->cr3 & X86_PTE_ADDR) + MEMMAP_TRAP_PML4_SLOT * 8;
+	uint64_t cur;
+
+	if (mem_read(&v->vm->mem, at, &cur, sizeof(cur)))
+		return -EFAULT;
+	if (cur == entry)
+		return 0;
+	if (cur) {
+		log_warn("emulate",
+			 "vCPU %d: PML4 slot %d at %#llx is taken (%#llx)",
+			 v->id, MEMMAP_TRAP_PML4_SLOT, (unsigned long long)at,
+			 (unsigned long long)cur);
+		return -EBUSY;
+	}
+	return mem_write(&v->vm->mem, at, &entry, sizeof(entry));
+}
+
+/*
+ * Point the IDT's #PF gate (SDM Vol. 3A, 6.14.1: offset in bytes 0-1, 6-7
+ * and 8-11 of the 16-byte gate) at the trap, keeping the guest's handler.
+ */
+static int emulate_patch_idt(struct vcpu *v, const struct kvm_sregs *s)
+{
+	struct vm *vm = v->vm;
+	uint8_t gate[16];
+	uint64_t la = s->idt.base + X86_EXC_PF * 16, handler;
+	int r = 0;
+
+	if (s->idt.limit < X86_EXC_PF * 16 + 15 ||
+	    pagewalk_read(&vm->mem, s, la, gate, sizeof(gate), NULL))
+		return -EFAULT;
+	handler = (uint64_t)(gate[0] | gate[1] << 8) |
+		  (uint64_t)(gate[6] | gate[7] << 8) << 16 |
+		  (uint64_t)(gate[8] | gate[9] << 8 | gate[10] << 16 |
+			     (uint32_t)gate[11] << 24)
+			  << 32;
+	pthread_mutex_lock(&vm->lock);
+	if (handler != MEMMAP_TRAP_VA) {
+		vm->pf_handler = handler;
+		gate[0] = (uint8_t)MEMMAP_TRAP_VA,
+		gate[1] = (uint8_t)(MEMMAP_TRAP_VA >> 8);
+		gate[6] = (uint8_t)(MEMMAP_TRAP_VA >> 16);
+		gate[7] = (uint8_t)(MEMMAP_TRAP_VA >> 24);
+		for (int i = 0; i < 4; i++)
+			gate[8 + i] = (uint8_t)(MEMMAP_TRAP_VA >> (32 + 8 * i));
+		r = pagewalk_write(&vm->mem, s, la, gate, sizeof(gate));
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+static int emulate_set_msr(struct vcpu *v, uint32_t index, uint64_t data)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h = { .nmsrs = 1 }, .e = { .index = index, .data = data } };
+
+	return ioctl(v->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+}
+
+static int emulate_get_msr(struct vcpu *v, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h = { .nmsrs = 1 }, .e = { .index = index } };
+
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	*data = m.e.data;
+	return 0;
+}
+
+bool emulate_msr(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_sregs s;
+
+	if (run->exit_reason != KVM_EXIT_X86_WRMSR ||
+	    run->msr.index != MSR_LSTAR) {
+		run->msr.error = 1; /* #GP, as KVM would have given */
+		return true;
+	}
+	run->msr.error = 0;
+	if (emulate_set_msr(v, MSR_LSTAR, run->msr.data))
+		return false;
+	/* The guest has set up system calls: arm the repair now. */
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || (s.cr4 & X86_CR4_LA57) ||
+	    emulate_map_trap(v, &s) || emulate_patch_idt(v, &s))
+		log_warn("emulate",
+			 "vCPU %d: cannot arm the SYSCALL repair; user "
+			 "programs will fault on their first system call",
+			 v->id);
+	return true;
+}
+
+/*
+ * The guest's #PF gate led to the trap.  A user-mode SYSCALL that arrived
+ * at MSR_LSTAR at CPL 3 faulted there: finish it (CS and SS from MSR_STAR
+ * at CPL 0, SDM Vol. 2B "SYSCALL"; RCX, R11 and the masked RFLAGS are
+ * already right, and the user RSP is in the fault's frame).  Any other
+ * fault goes on to the guest's own handler, its frame untouched.
+ */
+static bool emulate_pf_trap(struct vcpu *v, struct complete_cpu *cpu)
+{
+	uint64_t frame[6], lstar, star; /* error, rip, cs, rflags, rsp, ss */
+	uint16_t sel;
+
+	if (pagewalk_read(&v->vm->mem, &cpu->sregs, cpu->regs.rsp, frame,
+			  sizeof(frame), NULL) ||
+	    emulate_get_msr(v, MSR_LSTAR, &lstar) ||
+	    emulate_get_msr(v, MSR_STAR, &star))
+		return false;
+	if ((frame[2] & 3) != 3 || frame[1] != lstar) {
+		cpu->regs.rip = v->vm->pf_handler;
+		return ioctl(v->fd, KVM_SET_REGS, &cpu->regs) == 0;
+	}
+	sel = (uint16_t)(star >> 32) & 0xfffc;
+	cpu->sregs.cs = (struct kvm_segment){ .limit = 0xffffffff,
+					      .selector = sel,
+					      .type = 0xb,
+					      .present = 1,
+					      .s = 1,
+					      .l = 1,
+					      .g = 1 };
+	cpu->sregs.ss = (struct kvm_segment){ .limit = 0xffffffff,
+					      .selector = (uint16_t)(sel + 8),
+					      .type = 0x3,
+					      .present = 1,
+					      .db = 1,
+					      .s = 1,
+					      .g = 1 };
+	cpu->regs.rip = lstar;
+	cpu->regs.rsp = frame[4];
+	cpu->regs.rflags = frame[3] & ~(1ULL << 16); /* RF */
+	if (ioctl(v->fd, KVM_SET_SREGS, &cpu->sregs) < 0 ||
+	    ioctl(v->fd, KVM_SET_REGS, &cpu->regs) < 0)
+		return false;
+	v->syscall_repairs++;
+	return true;
+}
+
 bool emulate_complete(struct vcpu *v)
 {
 	struct complete_cpu cpu;
@@ -120,6 +269,9 @@ bool emulate_complete(struct vcpu *v)
 	if (v->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
 	    emulate_get(v, &cpu))
 		return false;
+	if (v->vm->opt.syscall_repair && cpu.regs.rip == MEMMAP_TRAP_VA &&
+	    cpu.sregs.cs.dpl == 0 && v->vm->pf_handler)
+		return emulate_pf_trap(v, &cpu);
 	len = emulate_fetch(v, &cpu, bytes);
 	return len && emulate_run(v, &cpu, bytes, len);
 }

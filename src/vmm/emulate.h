@@ -21,6 +21,21 @@
 
 #include "vmm/vm.h"
 
+/*
+ * The SYSCALL repair, for hosts where a user-mode SYSCALL reaches MSR_LSTAR
+ * without leaving CPL 3 (vmm/probe.h), so that the first instruction there
+ * faults (#PF, a kernel page fetched at CPL 3).  When the guest writes
+ * MSR_LSTAR (a KVM MSR filter sends the write here), hyve has set up
+ * system calls: it points the guest IDT's #PF gate at MEMMAP_TRAP_VA,
+ * which one PML4 entry in the hypervisor hole maps to MMIO that nothing
+ * backs, so every #PF exits to hyve on the way to the guest's handler.
+ * emulate_complete then finishes a SYSCALL that faulted at MSR_LSTAR from
+ * CPL 3, and sends any other fault on to the guest's own handler.
+ */
+
+/* KVM_EXIT_X86_WRMSR for a filtered MSR; false on failure. */
+bool emulate_msr(struct vcpu *v);
+
 /* An emulation failure: true if completed (re-enter), false to report. */
 bool emulate_complete(struct vcpu *v);
 

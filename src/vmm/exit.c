@@ -29,11 +29,14 @@ static enum exit_action exit_intr(struct vcpu *v);
 static enum exit_action exit_system_event(struct vcpu *v);
 static enum exit_action exit_failure(struct vcpu *v);
 static enum exit_action exit_internal_error(struct vcpu *v);
+static enum exit_action exit_msr(struct vcpu *v);
 
 static const exit_handler exit_table[EXIT_REASON_MAX + 1] = {
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_MMIO] = exit_mmio,
 	[KVM_EXIT_HLT] = exit_hlt,
+	[KVM_EXIT_X86_RDMSR] = exit_msr,
+	[KVM_EXIT_X86_WRMSR] = exit_msr,
 	[KVM_EXIT_INTR] = exit_intr,
 	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 	[KVM_EXIT_SHUTDOWN] = exit_failure,
@@ -147,6 +150,18 @@ static enum exit_action exit_system_event(struct vcpu *v)
 	return exit_failure(v);
 }
 
+/* An MSR access KVM's filter sent here (the SYSCALL repair). */
+static enum exit_action exit_msr(struct vcpu *v)
+{
+	if (!emulate_msr(v)) {
+		log_err("exit", "vCPU %d: MSR %#x: cannot complete the access",
+			v->id, v->run->msr.index);
+		vm_request_stop(v->vm, HYVE_EXIT_KVM_ERROR, "MSR access");
+		return EXIT_STOP;
+	}
+	return exit_result(v);
+}
+
 /* An emulation failure hyve can finish goes on; anything else is reported. */
 static enum exit_action exit_internal_error(struct vcpu *v)
 {
@@ -183,6 +198,16 @@ static void exit_print_completions(FILE *out, const struct vm *vm)
 {
 	bool header = false;
 
+	uint64_t repairs = 0;
+
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		repairs += vm->vcpu[i].syscall_repairs;
+	if (repairs) {
+		fprintf(out, "%-28s %12s\n", "completed instruction", "count");
+		fprintf(out, "%-28s %12" PRIu64 "\n",
+			"syscall (from user mode)", repairs);
+		header = true;
+	}
 	for (unsigned int k = 0; k < DECODE_KIND_COUNT; k++) {
 		uint64_t n = 0;
 

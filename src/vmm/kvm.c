@@ -127,10 +127,10 @@ int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen)
 	}
 	host->run_size = (size_t)r;
 	/* Optional: asked, never required. */
-	host->tsc_deadline = kvm_ext_ioctl(&host->fd,
-					   KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-	host->identity_map = kvm_ext_ioctl(&host->fd,
-					   KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0;
+	host->tsc_deadline =
+		kvm_ext_ioctl(&host->fd, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	host->identity_map =
+		kvm_ext_ioctl(&host->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0;
 	return 0;
 fail:
 	close(host->fd);

@@ -16,9 +16,9 @@
 
 struct kvm_host {
 	int fd;
-	int max_vcpus;	 /* KVM_CAP_MAX_VCPUS */
-	int nr_memslots; /* KVM_CAP_NR_MEMSLOTS */
-	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	int max_vcpus;	   /* KVM_CAP_MAX_VCPUS */
+	int nr_memslots;   /* KVM_CAP_NR_MEMSLOTS */
+	size_t run_size;   /* KVM_GET_VCPU_MMAP_SIZE */
 	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool identity_map; /* KVM_CAP_SET_IDENTITY_MAP_ADDR */
 };

@@ -42,14 +42,17 @@
 #define PROBE_PORT_VALUE 0xe2
 #define PROBE_TIMEOUT_NS 20000000L /* a test that takes 20 ms hangs */
 #define PROBE_TIMER_SIG	 (SIGRTMIN + 1)
+#define PROBE_LSTAR	 0x100800ULL /* the SYSCALL test's kernel entry */
+#define PROBE_SEL_UDATA	 0x30	     /* user segments after hyve's GDT */
+#define PROBE_SEL_UCODE	 0x38
 
 struct probe_test {
 	const char *name;
-	uint8_t pre[16];  /* set-up before the instruction */
+	uint8_t pre[16]; /* set-up before the instruction */
 	size_t npre;
 	uint8_t insn[16]; /* the instruction; rel32 patched when rip_rel */
 	size_t ninsn;
-	int rel32_at;	  /* offset of a RIP-relative disp32 in insn, or -1 */
+	int rel32_at; /* offset of a RIP-relative disp32 in insn, or -1 */
 	uint8_t expect_vector; /* an exception that counts as running */
 };
 
@@ -93,6 +96,9 @@ static const struct probe_test probe_tests[PROBE_NINSN] = {
 	/* mov eax, 0x7fffffff (no such hypercall); vmcall */
 	[PROBE_VMCALL] = { "vmcall", { 0xb8, 0xff, 0xff, 0xff, 0x7f }, 5,
 			   { 0x0f, 0x01, 0xc1 }, 3, -1, 0xff },
+	/* From CPL 3 (probe_user_syscall sets it up); lands at PROBE_LSTAR. */
+	[PROBE_USER_SYSCALL] = { "syscall/cpl3", {0}, 0, { 0x0f, 0x05 }, 2,
+				 -1, 0xff },
 };
 
 /* The CPUID bits vCPU 1 clears: leaf, register, bit. */
@@ -162,8 +168,9 @@ static void probe_timer_handler(int sig)
 static int probe_make_vcpu(struct probe_ctx *p, int id, uint32_t clear_mask,
 			   struct probe_vcpu *c)
 {
-	const size_t size = sizeof(*p->supported) +
-			    p->supported->nent * sizeof(p->supported->entries[0]);
+	const size_t size =
+		sizeof(*p->supported) +
+		p->supported->nent * sizeof(p->supported->entries[0]);
 	struct kvm_cpuid2 *cp = malloc(size);
 	int r = 0;
 
@@ -238,6 +245,58 @@ static int probe_entry_state(struct probe_ctx *p, struct probe_vcpu *c,
 	return 0;
 }
 
+/*
+ * A SYSCALL from CPL 3: user segments in the GDT after hyve's six entries,
+ * the first 2 MiB user-accessible, RSP0 in the TSS for exceptions from CPL
+ * 3, and MSR_STAR/LSTAR/FMASK.  The entry at PROBE_LSTAR writes
+ * PROBE_PORT_DONE: that works at CPL 0 and raises #GP at CPL 3.
+ */
+static int probe_user_syscall(struct probe_ctx *p, struct probe_vcpu *c)
+{
+	const struct guest_mem *gm = &p->vm.mem;
+	const uint64_t ucode = 0x00affb000000ffffULL,
+		       udata = 0x00cff3000000ffffULL;
+	/* mov eax, cs; out 0xe2, eax: the privilege level it arrived at. */
+	const uint8_t entry[] = { 0x8c, 0xc8, 0xe7, PROBE_PORT_VALUE, 0xf4 };
+	const uint64_t rsp0 = 0x7f000;
+	uint64_t *pml4 = mem_ptr(gm, MEMMAP_PML4, 8);
+	uint64_t *pdpt = mem_ptr(gm, MEMMAP_PDPT, 8);
+	uint64_t *pd = mem_ptr(gm, MEMMAP_PD, 8);
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[3];
+	} m = { .h = { .nmsrs = 3 },
+		.e = { { .index = MSR_STAR,
+			 .data = (uint64_t)(PROBE_SEL_UDATA - 8) << 48 |
+				 (uint64_t)MEMMAP_SEL_CODE64 << 32 },
+		       { .index = MSR_LSTAR, .data = PROBE_LSTAR },
+		       { .index = MSR_FMASK, .data = 0x200 } } };
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (!pml4 || !pdpt || !pd ||
+	    mem_write(gm, MEMMAP_GDT + PROBE_SEL_UDATA, &udata, 8) ||
+	    mem_write(gm, MEMMAP_GDT + PROBE_SEL_UCODE, &ucode, 8) ||
+	    mem_write(gm, MEMMAP_TSS + 4, &rsp0, 8) ||
+	    mem_write(gm, PROBE_LSTAR, entry, sizeof(entry)))
+		return -EFAULT;
+	*pml4 |= X86_PTE_US, *pdpt |= X86_PTE_US, *pd |= X86_PTE_US;
+	if (ioctl(c->fd, KVM_SET_MSRS, &m) != 3 ||
+	    ioctl(c->fd, KVM_GET_SREGS, &s) < 0 ||
+	    ioctl(c->fd, KVM_GET_REGS, &r) < 0)
+		return -EIO;
+	s.gdt.limit = PROBE_SEL_UCODE + 7;
+	s.efer |= X86_EFER_SCE;
+	s.cs.selector = PROBE_SEL_UCODE | 3, s.cs.dpl = 3;
+	s.ss.selector = PROBE_SEL_UDATA | 3, s.ss.dpl = 3;
+	s.ds = s.es = s.fs = s.gs = s.ss;
+	r.rflags = X86_RFLAGS_FIXED;
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0 ||
+	    ioctl(c->fd, KVM_SET_REGS, &r) < 0)
+		return -EIO;
+	return 0;
+}
+
 static void probe_arm(struct probe_ctx *p, long ns)
 {
 	struct itimerspec its = { .it_value = { .tv_nsec = ns } };
@@ -272,6 +331,8 @@ static enum probe_outcome probe_one(struct probe_ctx *p, enum probe_insn i,
 	/* MXCSR's reset value, so ldmxcsr loads a valid one. */
 	((uint8_t *)mem_ptr(gm, PROBE_DATA, 4))[1] = 0x1f;
 	((uint8_t *)mem_ptr(gm, PROBE_DATA, 4))[0] = 0x80;
+	if (i == PROBE_USER_SYSCALL && probe_user_syscall(p, c))
+		return PROBE_ODD;
 	probe_arm(p, PROBE_TIMEOUT_NS);
 	r = ioctl(c->fd, KVM_RUN, 0);
 	probe_arm(p, 0);
@@ -287,6 +348,11 @@ static enum probe_outcome probe_one(struct probe_ctx *p, enum probe_insn i,
 		uint8_t *data = (uint8_t *)c->run + c->run->io.data_offset;
 		if (c->run->io.port == PROBE_PORT_DONE)
 			return PROBE_RUNS;
+		if (c->run->io.port == PROBE_PORT_VALUE &&
+		    i == PROBE_USER_SYSCALL) {
+			return (data[0] & 3) == 0 ? PROBE_RUNS
+						  : PROBE_WRONG_CPL;
+		}
 		if (c->run->io.port == PROBE_PORT_EXC) {
 			*vector = data[0];
 			return *vector == t->expect_vector ? PROBE_RUNS
@@ -340,14 +406,14 @@ static int probe_cpuid_bits(struct probe_ctx *p, struct probe_result *res)
 		unsigned int l = probe_bits[i].leaf == 1   ? 0
 				 : probe_bits[i].leaf == 7 ? 1
 							   : 2;
-		uint32_t have = !e ? 0
+		uint32_t have = !e				 ? 0
 				: probe_bits[i].reg == CPUID_EBX ? e->ebx
 				: probe_bits[i].reg == CPUID_ECX ? e->ecx
 								 : e->edx;
 		uint32_t bit = 1u << probe_bits[i].bit;
 		bool seen_bit = seen[l][probe_bits[i].reg] & bit;
 
-		res->cpuid[i] = seen_bit    ? PROBE_BIT_STUCK
+		res->cpuid[i] = seen_bit     ? PROBE_BIT_STUCK
 				: have & bit ? PROBE_BIT_FOLLOWS
 					     : PROBE_BIT_ABSENT;
 	}
@@ -540,6 +606,7 @@ void probe_print(FILE *out, const struct probe_result *res)
 		[PROBE_FAULTS] = "raises an exception",
 		[PROBE_ODD] = "odd result",
 		[PROBE_NOT_TRIED] = "not offered by this host",
+		[PROBE_WRONG_CPL] = "arrives at CPL 3: hyve completes it",
 	};
 	static const char *const bit[] = {
 		[PROBE_BIT_ABSENT] = "not offered",
@@ -550,13 +617,14 @@ void probe_print(FILE *out, const struct probe_result *res)
 
 	fprintf(out, "instructions at CPL 0 in 64-bit mode:\n");
 	for (unsigned int i = 0; i < PROBE_NINSN; i++) {
-		unsigned int o = res->insn[i] <= PROBE_NOT_TRIED ? res->insn[i]
+		unsigned int o = res->insn[i] <= PROBE_WRONG_CPL ? res->insn[i]
 								 : PROBE_ODD;
 		fprintf(out, "  %-12s %s", probe_tests[i].name, outcome[o]);
 		if (o == PROBE_FAULTS)
 			fprintf(out, " (vector %u)", res->vector[i]);
 		fputc('\n', out);
-		broken += o == PROBE_EMUL_FAIL || o == PROBE_HANGS;
+		broken += o == PROBE_EMUL_FAIL || o == PROBE_HANGS ||
+			  o == PROBE_WRONG_CPL;
 	}
 	fprintf(out, "CPUID bits, as the guest sees them when hyve clears "
 		     "them:\n");

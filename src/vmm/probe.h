@@ -44,16 +44,18 @@ enum probe_insn {
 	PROBE_CMPXCHG16B,
 	PROBE_RDTSCP,
 	PROBE_VMCALL,
+	PROBE_USER_SYSCALL, /* SYSCALL from CPL 3 must land at CPL 0 */
 	PROBE_NINSN,
 };
 
 enum probe_outcome {
-	PROBE_RUNS = 0,	   /* completed, or delivered its own exception */
-	PROBE_EMUL_FAIL,   /* KVM_EXIT_INTERNAL_ERROR: emulation failure */
-	PROBE_HANGS,	   /* KVM_RUN never came back; RIP stayed on it */
-	PROBE_FAULTS,	   /* raised an exception it should not (#UD...) */
-	PROBE_ODD,	   /* anything else */
-	PROBE_NOT_TRIED,   /* needs a CPU feature the host lacks */
+	PROBE_RUNS = 0,	 /* completed, or delivered its own exception */
+	PROBE_EMUL_FAIL, /* KVM_EXIT_INTERNAL_ERROR: emulation failure */
+	PROBE_HANGS,	 /* KVM_RUN never came back; RIP stayed on it */
+	PROBE_FAULTS,	 /* raised an exception it should not (#UD...) */
+	PROBE_ODD,	 /* anything else */
+	PROBE_NOT_TRIED, /* needs a CPU feature the host lacks */
+	PROBE_WRONG_CPL, /* SYSCALL from CPL 3 reached MSR_LSTAR at CPL 3 */
 };
 
 /* CPUID bits whose hiding matters, each checked from inside the guest. */
@@ -77,13 +79,13 @@ enum probe_bit {
 	PROBE_BIT_STUCK,      /* the guest sees it even when hyve clears it */
 };
 
-#define PROBE_FORMAT 1 /* bump when the result's meaning changes */
+#define PROBE_FORMAT 2 /* bump when the result's meaning changes */
 
 struct probe_result {
-	uint8_t insn[PROBE_NINSN];    /* enum probe_outcome */
-	uint8_t vector[PROBE_NINSN];  /* the exception, for PROBE_FAULTS */
-	uint8_t cpuid[PROBE_NCPUID];  /* enum probe_bit */
-	uint32_t micros;	      /* how long the probe took */
+	uint8_t insn[PROBE_NINSN];   /* enum probe_outcome */
+	uint8_t vector[PROBE_NINSN]; /* the exception, for PROBE_FAULTS */
+	uint8_t cpuid[PROBE_NCPUID]; /* enum probe_bit */
+	uint32_t micros;	     /* how long the probe took */
 };
 
 const char *probe_insn_name(enum probe_insn i);
@@ -111,7 +113,8 @@ void probe_print(FILE *out, const struct probe_result *res);
 static inline bool probe_insn_broken(const struct probe_result *res,
 				     enum probe_insn i)
 {
-	return res->insn[i] == PROBE_EMUL_FAIL || res->insn[i] == PROBE_HANGS;
+	return res->insn[i] == PROBE_EMUL_FAIL || res->insn[i] == PROBE_HANGS ||
+	       res->insn[i] == PROBE_WRONG_CPL;
 }
 
 #endif

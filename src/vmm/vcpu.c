@@ -44,7 +44,8 @@ static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;
 	const unsigned int cap = vm->cpuid->nent + 4;
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
+	struct kvm_cpuid2 *c =
+		calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
 	int r = 0;
 
 	if (!c) {

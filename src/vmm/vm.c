@@ -46,12 +46,54 @@ static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s",
+			 strerror(errno));
 		return -errno;
 	}
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0) {
 		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The SYSCALL repair's half in the VM (emulate.h has the vCPU's half): the
+ * guest's writes of MSR_LSTAR come to hyve (a KVM MSR filter), and the
+ * trap's page tables go into the reserved BIOS area.
+ */
+static int vm_setup_syscall_repair(struct vm *vm, char *err, size_t errlen)
+{
+	static uint8_t deny[1]; /* one MSR, its bit clear: denied */
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges = { { .flags = KVM_MSR_FILTER_WRITE,
+			      .nmsrs = 1,
+			      .base = MSR_LSTAR,
+			      .bitmap = deny } },
+	};
+	const uint64_t pdpt = MEMMAP_TRAP_PD | X86_PTE_P | X86_PTE_RW;
+	const uint64_t pd =
+		MEMMAP_TRAP_GPA | X86_PTE_P | X86_PTE_RW | X86_PTE_PS;
+	uint8_t zero[4096] = { 0 };
+
+	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0 ||
+	    ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter) < 0) {
+		snprintf(err, errlen,
+			 "the MSR filter for the SYSCALL repair: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	if (mem_write(&vm->mem, MEMMAP_TRAP_PDPT, zero, sizeof(zero)) ||
+	    mem_write(&vm->mem, MEMMAP_TRAP_PD, zero, sizeof(zero)) ||
+	    mem_write(&vm->mem, MEMMAP_TRAP_PDPT, &pdpt, sizeof(pdpt)) ||
+	    mem_write(&vm->mem, MEMMAP_TRAP_PD, &pd, sizeof(pd))) {
+		snprintf(err, errlen, "no RAM for the SYSCALL repair");
+		return -EFAULT;
 	}
 	return 0;
 }
@@ -136,6 +178,11 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 				 strerror(-r));
 			goto fail;
 		}
+	}
+	if (vm->opt.syscall_repair) {
+		r = vm_setup_syscall_repair(vm, err, errlen);
+		if (r)
+			goto fail;
 	}
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0) {

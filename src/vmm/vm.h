@@ -48,18 +48,20 @@ struct vcpu {
 	struct exit_stat stats[EXIT_REASON_MAX + 2]; /* last: unknown */
 	uint64_t run_ns;			     /* time inside KVM_RUN */
 	uint64_t completions[DECODE_KIND_COUNT];     /* vmm/emulate.c */
+	uint64_t syscall_repairs;		     /* vmm/emulate.c */
 	/* For the vmcall watchdog: read by main, written by this thread. */
-	atomic_bool in_run;	 /* inside KVM_RUN */
+	atomic_bool in_run;	   /* inside KVM_RUN */
 	atomic_uint_fast64_t runs; /* KVM_RUN calls so far */
-	uint_fast64_t watched;	 /* main's copy of runs at its last look */
+	uint_fast64_t watched;	   /* main's copy of runs at its last look */
 };
 
 /* How the VM is made. */
 struct vm_options {
 	bool irqchip; /* in-kernel PIC, IOAPIC, LAPICs and PIT */
 	const struct cpuid_config *cpuid; /* NULL: KVM's, with APIC IDs */
-	bool complete_insns; /* finish what KVM cannot (vmm/emulate.h) */
+	bool complete_insns;  /* finish what KVM cannot (vmm/emulate.h) */
 	bool vmcall_watchdog; /* kick vCPUs stuck in KVM_RUN (vm_watchdog) */
+	bool syscall_repair;  /* finish user-mode SYSCALL (vmm/emulate.h) */
 };
 
 struct vm {
@@ -70,6 +72,7 @@ struct vm {
 	uint64_t ram_bytes;
 	struct guest_mem mem;
 	struct iobus bus;
+	uint64_t pf_handler;	  /* the guest's #PF handler (SYSCALL repair) */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	unsigned int cpuid_cap;	  /* entries cpuid has room for */
 	uint32_t tsc_khz;	  /* KVM_GET_TSC_KHZ of vCPU 0; 0: unknown */

@@ -1,6 +1,7 @@
 /*
  * test_cli.c: hyve's command line (cli/cli.c): sizes, the RAM limits and
- * cli_parse over crafted argv arrays.  No KVM needed.
+ * cli_parse over crafted argv arrays, every option with good and bad
+ * values, and the defaults of machine/config.c.  No KVM needed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -183,11 +184,11 @@ static void test_check_memory(void **state)
 
 /* cli_parse -------------------------------------------------------------- */
 
-#define MAX_ARGS 32
+#define MAX_ARGS 48
 
 /* A writable argv, as getopt wants (it may permute). */
 struct args {
-	char store[MAX_ARGS][128];
+	char store[MAX_ARGS][512];
 	char *argv[MAX_ARGS + 1];
 	int argc;
 };
@@ -251,6 +252,30 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_false(cfg->debug_exit);
 	assert_false(cfg->stats);
 	assert_int_equal(cfg->verbose, 0);
+	assert_true(cfg->debug_exit_port == 0x501);
+	assert_int_equal(cfg->debug_exit_size, 2);
+	/* The options of the Linux boot layer. */
+	assert_int_equal(cfg->ninitramfs, 0);
+	for (unsigned int i = 0; i < CONFIG_MAX_INITRAMFS; i++)
+		assert_null(cfg->initramfs[i]);
+	assert_true(cfg->acpi);
+	assert_null(cfg->cpu_features);
+	assert_true(cfg->host_quirks);
+	assert_true(cfg->host_decompress);
+	assert_int_equal(cfg->on_reboot, CONFIG_REBOOT_EXIT);
+}
+
+/* config_defaults alone gives the same, over any garbage. */
+static void test_config_defaults(void **state)
+{
+	struct hyve_config cfg;
+
+	(void)state;
+	memset(&cfg, 0xa5, sizeof(cfg));
+	config_defaults(&cfg);
+	check_defaults(&cfg);
+	assert_int_equal(CONFIG_MAX_INITRAMFS, 16);
+	assert_int_equal(CONFIG_REBOOT_EXIT, 0);
 }
 
 static void test_parse_no_args(void **state)
@@ -377,11 +402,253 @@ static void test_parse_bad_values(void **state)
 	ERROR("--serial: 'file=' is not stdio, file=PATH or off", "run",
 	      "--serial", "file=");
 	ERROR("--serial: 'file' is not", "run", "--serial", "file");
-	ERROR("--kernel-format: 'bogus' is not one of auto, elf, raw", "run",
-	      "--kernel-format", "bogus");
-	ERROR("--kernel-format: 'bzimage' is not one of", "run", "--kernel",
-	      "k", "--kernel-format", "bzimage");
+	ERROR("--kernel-format: 'bogus' is not one of auto, bzimage, pvh, "
+	      "multiboot, elf, raw",
+	      "run", "--kernel-format", "bogus");
+	ERROR("--kernel-format: 'vmlinux' is not one of", "run", "--kernel",
+	      "k", "--kernel-format", "vmlinux");
 }
+
+/* --kernel-format: every name, spelled exactly. */
+static void test_parse_kernel_format(void **state)
+{
+	static const struct {
+		const char *name;
+		enum loader_format fmt;
+	} good[] = {
+		{ "auto", LOADER_AUTO }, { "bzimage", LOADER_BZIMAGE },
+		{ "pvh", LOADER_PVH },	 { "multiboot", LOADER_MULTIBOOT },
+		{ "elf", LOADER_ELF },	 { "raw", LOADER_RAW },
+	};
+	struct parsed p;
+	char word[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(
+			PARSE(&p, "run", "--kernel-format", good[i].name),
+			CLI_RUN);
+		assert_int_equal(p.cfg.format, good[i].fmt);
+		snprintf(word, sizeof(word), "--kernel-format=%s",
+			 good[i].name);
+		assert_int_equal(PARSE(&p, "run", word, "--kernel", "k"),
+				 CLI_RUN);
+		assert_int_equal(p.cfg.format, good[i].fmt);
+		assert_string_equal(p.err, "unset");
+	}
+	/* The last one given wins. */
+	assert_int_equal(PARSE(&p, "run", "--kernel-format", "pvh",
+			       "--kernel-format", "multiboot"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.format, LOADER_MULTIBOOT);
+
+	ERROR("--kernel-format: 'BZIMAGE' is not one of auto, bzimage, pvh, "
+	      "multiboot, elf, raw",
+	      "run", "--kernel-format", "BZIMAGE");
+	ERROR("--kernel-format: '' is not one of", "run", "--kernel-format=");
+	ERROR("--kernel-format: 'pvh ' is not one of", "run", "--kernel-format",
+	      "pvh ");
+	ERROR("--kernel-format: 'multiboot2' is not one of", "run",
+	      "--kernel-format", "multiboot2");
+	ERROR("--kernel-format: 'elf32' is not one of", "run",
+	      "--kernel-format", "elf32");
+	ERROR("--kernel-format needs a value", "run", "--kernel-format");
+}
+
+/* --initramfs: repeatable, kept in order, at most 16. */
+static void test_parse_initramfs(void **state)
+{
+	const char *list[MAX_ARGS + 1];
+	char names[CONFIG_MAX_INITRAMFS + 1][32];
+	struct parsed p;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--initramfs", "a.cpio"), CLI_RUN);
+	assert_int_equal(p.cfg.ninitramfs, 1);
+	assert_string_equal(p.cfg.initramfs[0], "a.cpio");
+	assert_null(p.cfg.initramfs[1]);
+
+	assert_int_equal(PARSE(&p, "run", "--initramfs", "one", "--kernel", "k",
+			       "--initramfs=two", "--initramfs", "three"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.ninitramfs, 3);
+	assert_string_equal(p.cfg.initramfs[0], "one");
+	assert_string_equal(p.cfg.initramfs[1], "two");
+	assert_string_equal(p.cfg.initramfs[2], "three");
+	assert_null(p.cfg.initramfs[3]);
+	assert_string_equal(p.cfg.kernel, "k");
+
+	/* Sixteen fit ... */
+	list[n++] = "hyve";
+	list[n++] = "run";
+	for (int i = 0; i < CONFIG_MAX_INITRAMFS; i++) {
+		snprintf(names[i], sizeof(names[i]), "--initramfs=m%d.img", i);
+		list[n++] = names[i];
+	}
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_RUN);
+	assert_int_equal(p.cfg.ninitramfs, 16);
+	assert_string_equal(p.cfg.initramfs[0], "m0.img");
+	assert_string_equal(p.cfg.initramfs[15], "m15.img");
+
+	/* ... a seventeenth does not. */
+	snprintf(names[16], sizeof(names[16]), "--initramfs=m16.img");
+	list[n++] = names[16];
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_ERROR);
+	assert_string_equal(p.err, "--initramfs: at most 16 of them");
+
+	ERROR("--initramfs needs a value", "run", "--initramfs");
+}
+
+static void test_parse_acpi(void **state)
+{
+	static const char *const on[] = { "on", "yes", "1" };
+	static const char *const off[] = { "off", "no", "0" };
+	struct parsed p;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(PARSE(&p, "run", "--acpi", off[i]), CLI_RUN);
+		assert_false(p.cfg.acpi);
+		assert_int_equal(
+			PARSE(&p, "run", "--acpi", "off", "--acpi", on[i]),
+			CLI_RUN);
+		assert_true(p.cfg.acpi);
+	}
+	assert_int_equal(PARSE(&p, "run", "--acpi=off"), CLI_RUN);
+	assert_false(p.cfg.acpi);
+
+	ERROR("--acpi: 'true' is not on or off", "run", "--acpi", "true");
+	ERROR("--acpi: 'ON' is not on or off", "run", "--acpi", "ON");
+	ERROR("--acpi: '' is not on or off", "run", "--acpi=");
+	ERROR("--acpi: '2' is not on or off", "run", "--acpi", "2");
+	ERROR("--acpi: 'offf' is not on or off", "run", "--acpi", "offf");
+	ERROR("--acpi needs a value", "run", "--acpi");
+}
+
+static void test_parse_cpu_features(void **state)
+{
+	struct parsed p;
+	char many[512];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(
+		PARSE(&p, "run", "--cpu-features", "-xsave,+avx2,sse3"),
+		CLI_RUN);
+	assert_string_equal(p.cfg.cpu_features, "-xsave,+avx2,sse3");
+	assert_int_equal(PARSE(&p, "run", "--cpu-features=-smap"), CLI_RUN);
+	assert_string_equal(p.cfg.cpu_features, "-smap");
+	assert_int_equal(PARSE(&p, "run", "--cpu-features", "cx16,"), CLI_RUN);
+	assert_string_equal(p.cfg.cpu_features, "cx16,");
+
+	ERROR("--cpu-features: unknown feature 'bogus' (see hyve run --help)",
+	      "run", "--cpu-features", "bogus");
+	ERROR("--cpu-features: unknown feature 'XSAVE'", "run",
+	      "--cpu-features", "-XSAVE");
+	ERROR("--cpu-features: unknown feature 'avx3'", "run", "--cpu-features",
+	      "+avx2,-avx3");
+	ERROR("--cpu-features: '+' is not +NAME or -NAME", "run",
+	      "--cpu-features", "+");
+	ERROR("--cpu-features: '' is not +NAME or -NAME", "run",
+	      "--cpu-features", "sse3,,avx");
+	ERROR("--cpu-features: '' is not +NAME or -NAME", "run",
+	      "--cpu-features", ",sse3");
+	ERROR("--cpu-features needs a value", "run", "--cpu-features");
+
+	/* 64 edits are fine, 65 are not. */
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "%sfpu",
+				      i ? "," : "");
+	assert_int_equal(PARSE(&p, "run", "--cpu-features", many), CLI_RUN);
+	assert_ptr_equal(p.cfg.cpu_features, p.a.argv[3]);
+	snprintf(many + n, sizeof(many) - n, ",-fpu");
+	ERROR("--cpu-features: more than 64 edits", "run", "--cpu-features",
+	      many);
+}
+
+static void test_parse_switches(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--no-host-quirks"), CLI_RUN);
+	assert_false(p.cfg.host_quirks);
+	assert_true(p.cfg.host_decompress);
+	assert_int_equal(PARSE(&p, "run", "--no-host-decompress"), CLI_RUN);
+	assert_true(p.cfg.host_quirks);
+	assert_false(p.cfg.host_decompress);
+	assert_int_equal(PARSE(&p, "run", "--no-host-decompress",
+			       "--no-host-quirks", "--no-host-quirks"),
+			 CLI_RUN);
+	assert_false(p.cfg.host_quirks);
+	assert_false(p.cfg.host_decompress);
+
+	ERROR("unknown option '--no-host-quirks=1' (see hyve run --help)",
+	      "run", "--no-host-quirks=1");
+	ERROR("unknown option '--no-host-decompress=yes'", "run",
+	      "--no-host-decompress=yes");
+	ERROR("unexpected argument 'off'", "run", "--no-host-quirks", "off");
+}
+
+static void test_parse_on_reboot(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--on-reboot", "restart"), CLI_RUN);
+	assert_int_equal(p.cfg.on_reboot, CONFIG_REBOOT_RESTART);
+	assert_int_equal(
+		PARSE(&p, "run", "--on-reboot=restart", "--on-reboot", "exit"),
+		CLI_RUN);
+	assert_int_equal(p.cfg.on_reboot, CONFIG_REBOOT_EXIT);
+
+	ERROR("--on-reboot: 'reboot' is not exit or restart", "run",
+	      "--on-reboot", "reboot");
+	ERROR("--on-reboot: 'Exit' is not exit or restart", "run",
+	      "--on-reboot", "Exit");
+	ERROR("--on-reboot: '' is not exit or restart", "run", "--on-reboot=");
+	ERROR("--on-reboot needs a value", "run", "--on-reboot");
+}
+
+/* hyve --probe [-v|--verbose] */
+static void test_parse_probe(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "--probe"), CLI_PROBE);
+	check_defaults(&p.cfg);
+	assert_string_equal(p.err, "unset");
+	assert_int_equal(PARSE(&p, "--probe", "-v"), CLI_PROBE);
+	assert_int_equal(p.cfg.verbose, 1);
+	assert_int_equal(PARSE(&p, "--probe", "--verbose"), CLI_PROBE);
+	assert_int_equal(p.cfg.verbose, 1);
+
+	ERROR("unexpected argument 'x' after --probe", "--probe", "x");
+	ERROR("unexpected argument '-vv' after --probe", "--probe", "-vv");
+	ERROR("unexpected argument '--kernel' after --probe", "--probe",
+	      "--kernel", "k");
+	/* It is a command of its own, not an option of run. */
+	ERROR("unknown option '--probe' (see hyve run --help)", "run",
+	      "--probe");
+}
+
+#if 0
+/*
+ * BUG: cli.c cli_parse() checks only the word after --probe: with -v or
+ * --verbose there, any further words are ignored, so "hyve --probe -v
+ * junk" returns CLI_PROBE where "hyve --probe junk" is an error.
+ */
+static void test_parse_probe_trailing(void **state)
+{
+	(void)state;
+	ERROR("unexpected argument 'junk' after --probe", "--probe", "-v",
+	      "junk");
+}
+#endif
 
 /* --debug-exit, alone or with iobase/iosize, as one word or two. */
 static void test_parse_debug_exit(void **state)
@@ -514,12 +781,42 @@ static void test_help_text(void **state)
 	free(s);
 
 	s = capture(cli_print_run_help);
-	assert_contains(s, "--kernel-format auto|elf|raw");
+	assert_contains(s, "--kernel-format ");
 	assert_contains(s, "--serial stdio|file=PATH|off");
 	assert_contains(s, "--debug-exit");
 	assert_contains(s, "Default 256M");
 	free(s);
 }
+
+#if 0
+/*
+ * BUG: cli.c cli_print_run_help() still documents only the old options:
+ * "--kernel-format auto|elf|raw", and none of --initramfs, --acpi,
+ * --cpu-features, --no-host-quirks, --no-host-decompress or --on-reboot;
+ * cli_print_help() does not mention --probe.  cli_parse_edits() points
+ * the user at "hyve run --help" for the feature names, which is not there.
+ */
+static void test_help_text_new_options(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = capture(cli_print_help);
+	assert_contains(s, "--probe");
+	free(s);
+
+	s = capture(cli_print_run_help);
+	assert_contains(s, "auto|bzimage|pvh|multiboot|elf|raw");
+	assert_contains(s, "--initramfs");
+	assert_contains(s, "--acpi");
+	assert_contains(s, "--cpu-features");
+	assert_contains(s, "--no-host-quirks");
+	assert_contains(s, "--no-host-decompress");
+	assert_contains(s, "--on-reboot");
+	assert_contains(s, "xsave");
+	free(s);
+}
+#endif
 
 int main(void)
 {
@@ -529,12 +826,20 @@ int main(void)
 		cmocka_unit_test(test_size_garbage),
 		cmocka_unit_test(test_size_overflow),
 		cmocka_unit_test(test_check_memory),
+		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_parse_no_args),
 		cmocka_unit_test(test_parse_run_defaults),
 		cmocka_unit_test(test_parse_run_full),
 		cmocka_unit_test(test_parse_run_spellings),
 		cmocka_unit_test(test_parse_memory),
 		cmocka_unit_test(test_parse_bad_values),
+		cmocka_unit_test(test_parse_kernel_format),
+		cmocka_unit_test(test_parse_initramfs),
+		cmocka_unit_test(test_parse_acpi),
+		cmocka_unit_test(test_parse_cpu_features),
+		cmocka_unit_test(test_parse_switches),
+		cmocka_unit_test(test_parse_on_reboot),
+		cmocka_unit_test(test_parse_probe),
 		cmocka_unit_test(test_parse_debug_exit),
 		cmocka_unit_test(test_parse_bad_options),
 		cmocka_unit_test(test_parse_help_version),

@@ -1,7 +1,9 @@
 /*
- * test_loader.c: the ELF64 and raw image loader (boot/loader.c) fed crafted
- * images, from memory and from files under /tmp, into a calloc'd 4 MiB
- * guest_mem.  No KVM needed.
+ * test_loader.c: the image loader (boot/loader.c, boot/elf.c) fed crafted
+ * ELF64, ELF32, raw and bzImage-looking images, from memory and from files
+ * under /tmp, into a calloc'd 4 MiB guest_mem.  The bzImage, PVH and
+ * Multiboot formats have their own files (test_bzimage.c, test_pvh.c,
+ * test_multiboot.c).  No KVM needed.
  */
 #include <elf.h>
 #include <errno.h>
@@ -133,6 +135,57 @@ static void elf_good(struct elf_img *im)
 	elf_seg(im, 1, PT_LOAD, 0x2000, 2 * MIB, 0x10, 0x10, 0xc0);
 }
 
+static Elf32_Ehdr *ehdr32(struct elf_img *im)
+{
+	return (Elf32_Ehdr *)im->buf;
+}
+
+static Elf32_Phdr *phdr32(struct elf_img *im, unsigned int i)
+{
+	return (Elf32_Phdr *)(im->buf + sizeof(Elf32_Ehdr) +
+			      i * sizeof(Elf32_Phdr));
+}
+
+/*
+ * elf_good as an i386 ELF32: the same two segments, the same entry, no
+ * PVH note and no Multiboot header.
+ */
+static void elf32_good(struct elf_img *im)
+{
+	Elf32_Ehdr *eh = ehdr32(im);
+
+	memset(im, 0, sizeof(*im));
+	im->len = IMG_SIZE;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS32;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_386;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = (Elf32_Addr)(MIB + 0x10);
+	eh->e_phoff = sizeof(Elf32_Ehdr);
+	eh->e_ehsize = sizeof(Elf32_Ehdr);
+	eh->e_phentsize = sizeof(Elf32_Phdr);
+	eh->e_phnum = 2;
+	*phdr32(im, 0) = (Elf32_Phdr){ .p_type = PT_LOAD,
+				       .p_offset = 0x1000,
+				       .p_vaddr = (Elf32_Addr)MIB,
+				       .p_paddr = (Elf32_Addr)MIB,
+				       .p_filesz = 0x20,
+				       .p_memsz = 0x1000 };
+	*phdr32(im, 1) = (Elf32_Phdr){ .p_type = PT_LOAD,
+				       .p_offset = 0x2000,
+				       .p_vaddr = (Elf32_Addr)(2 * MIB),
+				       .p_paddr = (Elf32_Addr)(2 * MIB),
+				       .p_filesz = 0x10,
+				       .p_memsz = 0x10 };
+	for (unsigned int k = 0; k < 0x20; k++)
+		im->buf[0x1000 + k] = (uint8_t)(0x10 + k);
+	for (unsigned int k = 0; k < 0x10; k++)
+		im->buf[0x2000 + k] = (uint8_t)(0xc0 + k);
+}
+
 /* Write len bytes to a new file under /tmp; its name goes to fx->path. */
 static void write_tmp(struct fx *fx, const void *buf, size_t len)
 {
@@ -194,26 +247,38 @@ static void expect_elf_refused(struct fx *fx, struct elf_img *im, int rc,
 
 static void test_parse_format(void **state)
 {
-	enum loader_format f = LOADER_RAW;
+	static const struct {
+		const char *name;
+		enum loader_format fmt;
+	} names[] = {
+		{ "auto", LOADER_AUTO }, { "elf", LOADER_ELF },
+		{ "raw", LOADER_RAW },	 { "bzimage", LOADER_BZIMAGE },
+		{ "pvh", LOADER_PVH },	 { "multiboot", LOADER_MULTIBOOT },
+	};
+	enum loader_format f;
 
 	(void)state;
-	assert_int_equal(loader_parse_format("auto", &f), 0);
-	assert_int_equal(f, LOADER_AUTO);
-	assert_int_equal(loader_parse_format("elf", &f), 0);
-	assert_int_equal(f, LOADER_ELF);
-	assert_int_equal(loader_parse_format("raw", &f), 0);
-	assert_int_equal(f, LOADER_RAW);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		f = (enum loader_format)99;
+		assert_int_equal(loader_parse_format(names[i].name, &f), 0);
+		assert_int_equal(f, names[i].fmt);
+		assert_string_equal(loader_format_name(names[i].fmt),
+				    names[i].name);
+	}
 
 	f = LOADER_ELF;
-	assert_int_equal(loader_parse_format("bzimage", &f), -EINVAL);
 	assert_int_equal(loader_parse_format("", &f), -EINVAL);
 	assert_int_equal(loader_parse_format("ELF", &f), -EINVAL);
 	assert_int_equal(loader_parse_format("elf ", &f), -EINVAL);
+	assert_int_equal(loader_parse_format("bzImage", &f), -EINVAL);
+	assert_int_equal(loader_parse_format("multiboot2", &f), -EINVAL);
+	assert_int_equal(loader_parse_format("pv", &f), -EINVAL);
 	assert_int_equal(f, LOADER_ELF); /* untouched on error */
 
-	assert_string_equal(loader_format_name(LOADER_AUTO), "auto");
-	assert_string_equal(loader_format_name(LOADER_ELF), "elf");
-	assert_string_equal(loader_format_name(LOADER_RAW), "raw");
+	/* Out of range: named as the default. */
+	assert_string_equal(loader_format_name((enum loader_format)6), "auto");
+	assert_string_equal(loader_format_name((enum loader_format) - 1),
+			    "auto");
 }
 
 /* Good images ------------------------------------------------------------ */
@@ -392,6 +457,10 @@ static void test_raw_too_large(void **state)
 
 /* Refused files ---------------------------------------------------------- */
 
+/*
+ * The bzImage magic sends an image to the bzImage parser (test_bzimage.c
+ * has the rest); one it refuses writes nothing, whatever was asked.
+ */
 static void test_bzimage(void **state)
 {
 	struct fx *fx = *state;
@@ -399,12 +468,29 @@ static void test_bzimage(void **state)
 
 	bz[0x1fe] = 0x55, bz[0x1ff] = 0xaa;
 	memcpy(bz + 0x202, "HdrS", 4);
-	expect_refused(fx, bz, sizeof(bz), LOADER_AUTO, -ENOTSUP,
-		       "Linux bzImage");
+	expect_refused(fx, bz, sizeof(bz), LOADER_AUTO, -ENOEXEC,
+		       "boot protocol 0.00; hyve needs 2.12 or later with a "
+		       "64-bit entry point");
+	expect_refused(fx, bz, sizeof(bz), LOADER_BZIMAGE, -ENOEXEC,
+		       "boot protocol 0.00; hyve needs 2.12");
+	expect_refused(fx, bz, sizeof(bz), LOADER_PVH, -ENOEXEC,
+		       "boot protocol 0.00; hyve needs 2.12");
+
+	/* 2.15, but no 64-bit entry point (xloadflags bit 0). */
+	bz[0x206] = 0x0f, bz[0x207] = 0x02;
+	expect_refused(fx, bz, sizeof(bz), LOADER_AUTO, -ENOEXEC,
+		       "boot protocol 2.15 without a 64-bit entry point; hyve "
+		       "needs 2.12 or later with a 64-bit entry point");
+
 	/* Without the signature the same bytes are a raw image. */
 	bz[0x202] = 'h';
 	assert_int_equal(load_buf(fx, bz, sizeof(bz), LOADER_AUTO), 0);
 	assert_int_equal(fx->img.format, LOADER_RAW);
+
+	/* ... and forced bzimage says what is missing. */
+	memset(fx->ram, 0, RAM_SIZE);
+	expect_refused(fx, bz, sizeof(bz), LOADER_BZIMAGE, -ENOEXEC,
+		       "not a Linux bzImage (no \"HdrS\" header)");
 }
 
 /* A file shorter than 0x206 bytes cannot be a bzImage: it is raw. */
@@ -539,15 +625,102 @@ static void test_elf_class32(void **state)
 	struct fx *fx = *state;
 	struct elf_img im;
 
+	/* An ELF64 header marked class 32: read as i386, it is x86-64. */
 	elf_good(&im);
 	ehdr(&im)->e_ident[EI_CLASS] = ELFCLASS32;
 	expect_elf_refused(fx, &im, -ENOEXEC,
-			   "not a 64-bit little-endian ELF (class 1, data 1)");
+			   "ELF machine type is 62, not i386 (3)");
+
+	/* An ELF64 for i386 is as wrong. */
+	elf_good(&im);
+	ehdr(&im)->e_machine = EM_386;
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "ELF machine type is 3, not x86-64 (62)");
 
 	elf_good(&im);
 	ehdr(&im)->e_ident[EI_DATA] = ELFDATA2MSB;
 	expect_elf_refused(fx, &im, -ENOEXEC,
-			   "not a 64-bit little-endian ELF (class 2, data 2)");
+			   "not a little-endian ELF (class 2, data 2)");
+
+	elf_good(&im);
+	ehdr(&im)->e_ident[EI_CLASS] = ELFCLASSNONE;
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "not a little-endian ELF (class 0, data 1)");
+
+	elf_good(&im);
+	ehdr(&im)->e_ident[EI_CLASS] = 3;
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "not a little-endian ELF (class 3, data 1)");
+}
+
+/*
+ * A good i386 ELF32 with neither a PVH note nor a Multiboot header: hyve
+ * would have to enter it in 64-bit mode, so "elf" (and auto) refuse it.
+ */
+static void test_elf32_plain(void **state)
+{
+	struct fx *fx = *state;
+	struct elf_img im;
+
+	elf32_good(&im);
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "a 32-bit ELF with neither a PVH note nor a "
+			   "Multiboot header; hyve enters ELF kernels in "
+			   "64-bit mode");
+	expect_refused(fx, im.buf, im.len, LOADER_PVH, -ENOEXEC,
+		       "not a PVH kernel: the ELF has no "
+		       "XEN_ELFNOTE_PHYS32_ENTRY note");
+	expect_refused(fx, im.buf, im.len, LOADER_MULTIBOOT, -ENOEXEC,
+		       "not a Multiboot kernel (no header in the first 8 KiB)");
+
+	/* raw still takes its bytes as they are. */
+	memset(fx->ram, 0x5a, RAM_SIZE);
+	assert_int_equal(load_buf(fx, im.buf, im.len, LOADER_RAW), 0);
+	check_raw(fx, im.buf, im.len);
+}
+
+/* ELF32 headers get the ELF32 sizes in their checks and messages. */
+static void test_elf32_bad_headers(void **state)
+{
+	struct fx *fx = *state;
+	struct elf_img im;
+
+	elf32_good(&im);
+	im.len = 40; /* the magic, but not the whole 52-byte header */
+	expect_elf_refused(
+		fx, &im, -ENOEXEC,
+		"truncated ELF: 40 bytes, the header alone needs 52");
+
+	elf32_good(&im);
+	ehdr32(&im)->e_phentsize = sizeof(Elf64_Phdr);
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "bad ELF program headers (2 of 56 bytes)");
+
+	elf32_good(&im);
+	ehdr32(&im)->e_phnum = 0;
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "bad ELF program headers (0 of 32 bytes)");
+
+	elf32_good(&im);
+	ehdr32(&im)->e_type = ET_DYN;
+	expect_elf_refused(fx, &im, -ENOEXEC, "ELF type is 3;");
+
+	elf32_good(&im);
+	ehdr32(&im)->e_phoff = IMG_SIZE - sizeof(Elf32_Phdr);
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "truncated ELF: program headers at 0x2fe0 run past");
+
+	elf32_good(&im);
+	phdr32(&im, 1)->p_filesz = 0x1001;
+	phdr32(&im, 1)->p_memsz = 0x1001;
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "truncated ELF: segment 1 needs 0x1001 bytes at "
+			   "file offset 0x2000 but the file has 12288");
+
+	elf32_good(&im);
+	phdr32(&im, 1)->p_paddr = (Elf32_Addr)(MIB + 0x800);
+	expect_elf_refused(fx, &im, -ENOEXEC,
+			   "ELF segments 0 and 1 overlap at 0x100800");
 }
 
 static void test_elf_dyn(void **state)
@@ -767,6 +940,8 @@ int main(void)
 		T(test_elf_segment_past_eof),
 		T(test_elf_wrong_machine),
 		T(test_elf_class32),
+		T(test_elf32_plain),
+		T(test_elf32_bad_headers),
 		T(test_elf_dyn),
 		T(test_elf_bad_phdr_table),
 		T(test_elf_outside_ram),

@@ -1,7 +1,7 @@
 /*
- * test_longmode.c: the tables and registers for direct 64-bit entry
- * (arch/x86/longmode.c) and the boot information block (boot/boot64.c),
- * written into a calloc'd guest_mem.  Layouts too big to allocate keep
+ * test_longmode.c: the tables and registers for direct 64-bit entry and
+ * for 32-bit protected mode (arch/x86/longmode.c) and the boot information
+ * block (boot/boot64.c), written into a calloc'd guest_mem.  Layouts too big to allocate keep
  * their low 1 MiB in a real buffer (where every table lives) and put the
  * rest at a fake host address that is never touched.  No KVM needed.
  */
@@ -196,14 +196,26 @@ static void test_build_page_tables(void **state)
 static void test_build_gdt(void **state)
 {
 	struct fx *fx = *state;
-	uint64_t code, data, tss;
+	uint64_t code32, code, data, tss;
 
+	memset(fx->ram, 0xee, fx->ram_len);
 	assert_int_equal(longmode_build(&fx->gm), 0);
+	code32 = rd64(fx, MEMMAP_GDT + MEMMAP_SEL_CODE32);
 	code = rd64(fx, MEMMAP_GDT + MEMMAP_SEL_CODE64);
 	data = rd64(fx, MEMMAP_GDT + MEMMAP_SEL_DATA);
 	tss = rd64(fx, MEMMAP_GDT + MEMMAP_SEL_TSS);
 
 	assert_int_equal(rd64(fx, MEMMAP_GDT), 0); /* null descriptor */
+
+	/* 0x08: flat 32-bit code for PVH and Multiboot. */
+	assert_int_equal(code32, 0x00cf9b000000ffffULL);
+	assert_int_equal((code32 >> 53) & 1, 0); /* L */
+	assert_int_equal((code32 >> 54) & 1, 1); /* D: 32-bit */
+	assert_int_equal((code32 >> 55) & 1, 1); /* G */
+	assert_int_equal((code32 >> 47) & 1, 1); /* P */
+	assert_int_equal((code32 >> 40) & 0xf, 0xb);
+
+	/* 0x10: 64-bit code, Linux's __BOOT_CS. */
 	assert_int_equal(code, 0x00af9b000000ffffULL);
 	assert_int_equal((code >> 53) & 1, 1); /* L */
 	assert_int_equal((code >> 54) & 1, 0); /* D */
@@ -211,14 +223,32 @@ static void test_build_gdt(void **state)
 	assert_int_equal((code >> 45) & 3, 0); /* DPL */
 	assert_int_equal((code >> 44) & 1, 1); /* S: code/data */
 	assert_int_equal((code >> 40) & 0xf, 0xb);
+
+	/* 0x18: flat data, Linux's __BOOT_DS. */
 	assert_int_equal(data, 0x00cf93000000ffffULL);
 	assert_int_equal((data >> 53) & 1, 0);
 	assert_int_equal((data >> 54) & 1, 1);
 	assert_int_equal((data >> 47) & 1, 1);
-	/* Busy 64-bit TSS at MEMMAP_TSS, limit 0x67; the upper half is 0. */
+
+	/* 0x20: busy 64-bit TSS at MEMMAP_TSS, limit 0x67; upper half 0. */
 	assert_int_equal(tss, 0x00008b0020000067ULL);
 	assert_int_equal((tss >> 40) & 0xf, 11);
 	assert_int_equal(rd64(fx, MEMMAP_GDT + MEMMAP_SEL_TSS + 8), 0);
+
+	/* The layout Linux's boot protocol wants, and its size. */
+	assert_int_equal(MEMMAP_SEL_CODE32, 0x08);
+	assert_int_equal(MEMMAP_SEL_CODE64, 0x10);
+	assert_int_equal(MEMMAP_SEL_DATA, 0x18);
+	assert_int_equal(MEMMAP_SEL_TSS, 0x20);
+	assert_int_equal(MEMMAP_GDT_ENTRIES, 6);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 8), 0x00cf9b000000ffffULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 16), 0x00af9b000000ffffULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 24), 0x00cf93000000ffffULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 32), 0x00008b0020000067ULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 40), 0);
+	/* Six descriptors and not a byte more; nothing before the GDT. */
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 48), 0xeeeeeeeeeeeeeeeeULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT - 8), 0xeeeeeeeeeeeeeeeeULL);
 }
 
 /* 64 GiB of RAM: 65 page directories, the last one mapping up to 65 GiB. */
@@ -310,7 +340,8 @@ static void test_sregs(void **state)
 	assert_int_equal(s.efer, X86_EFER_LME | X86_EFER_LMA);
 	assert_int_equal(s.efer, 0x500);
 
-	assert_int_equal(s.cs.selector, 0x08);
+	/* Linux's 64-bit boot protocol: CS = __BOOT_CS = 0x10. */
+	assert_int_equal(s.cs.selector, 0x10);
 	assert_int_equal(s.cs.l, 1);
 	assert_int_equal(s.cs.db, 0);
 	assert_int_equal(s.cs.dpl, 0);
@@ -319,20 +350,23 @@ static void test_sregs(void **state)
 	assert_int_equal(s.cs.type, 11);
 	assert_int_equal(s.cs.g, 1);
 	assert_int_equal(s.cs.base, 0);
+	assert_int_equal(s.cs.limit, 0xffffffff);
 	assert_int_equal(s.cs.unusable, 0);
 
-	assert_int_equal(s.ds.selector, 0x10);
+	/* DS, ES, SS = __BOOT_DS = 0x18. */
+	assert_int_equal(s.ds.selector, 0x18);
 	assert_int_equal(s.ds.type, 3);
 	assert_int_equal(s.ds.l, 0);
 	assert_int_equal(s.ds.db, 1);
 	assert_int_equal(s.ds.present, 1);
-	assert_int_equal(s.ss.selector, 0x10);
-	assert_int_equal(s.es.selector, 0x10);
-	assert_int_equal(s.fs.selector, 0x10);
-	assert_int_equal(s.gs.selector, 0x10);
+	assert_int_equal(s.ds.limit, 0xffffffff);
+	assert_int_equal(s.ss.selector, 0x18);
+	assert_int_equal(s.es.selector, 0x18);
+	assert_int_equal(s.fs.selector, 0x18);
+	assert_int_equal(s.gs.selector, 0x18);
 	assert_int_equal(s.ss.dpl, 0);
 
-	assert_int_equal(s.tr.selector, 0x18);
+	assert_int_equal(s.tr.selector, 0x20);
 	assert_int_equal(s.tr.type, 11); /* busy 64-bit TSS */
 	assert_int_equal(s.tr.base, MEMMAP_TSS);
 	assert_int_equal(s.tr.limit, 0x67);
@@ -342,9 +376,93 @@ static void test_sregs(void **state)
 	assert_int_equal(s.ldt.unusable, 1);
 
 	assert_int_equal(s.gdt.base, MEMMAP_GDT);
-	assert_int_equal(s.gdt.limit, 39);
+	assert_int_equal(s.gdt.limit, 47); /* six descriptors */
 	assert_int_equal(s.idt.base, 0);
 	assert_int_equal(s.idt.limit, 0);
+}
+
+/* PVH and Multiboot: 32-bit protected mode, paging off. */
+static void test_sregs_prot32(void **state)
+{
+	struct kvm_sregs s;
+	const struct kvm_segment *data[] = { &s.ds, &s.es, &s.fs, &s.gs,
+					     &s.ss };
+
+	(void)state;
+	memset(&s, 0xff, sizeof(s));
+	longmode_sregs_prot32(&s);
+
+	assert_int_equal(s.cr0, X86_CR0_PE | X86_CR0_ET);
+	assert_int_equal(s.cr0, 0x11);
+	assert_int_equal(s.cr0 & X86_CR0_PG, 0);
+	assert_int_equal(s.cr3, 0);
+	assert_int_equal(s.cr4, 0);
+	assert_int_equal(s.efer, 0);
+
+	/* CS: flat 32-bit execute/read code at 0x08. */
+	assert_int_equal(s.cs.selector, 0x08);
+	assert_int_equal(s.cs.base, 0);
+	assert_int_equal(s.cs.limit, 0xffffffff);
+	assert_int_equal(s.cs.type, 11);
+	assert_int_equal(s.cs.present, 1);
+	assert_int_equal(s.cs.dpl, 0);
+	assert_int_equal(s.cs.s, 1);
+	assert_int_equal(s.cs.l, 0);
+	assert_int_equal(s.cs.db, 1);
+	assert_int_equal(s.cs.g, 1);
+	assert_int_equal(s.cs.unusable, 0);
+
+	/* Every data segment flat read/write at 0x18. */
+	for (unsigned int i = 0; i < 5; i++) {
+		assert_int_equal(data[i]->selector, 0x18);
+		assert_int_equal(data[i]->base, 0);
+		assert_int_equal(data[i]->limit, 0xffffffff);
+		assert_int_equal(data[i]->type, 3);
+		assert_int_equal(data[i]->present, 1);
+		assert_int_equal(data[i]->dpl, 0);
+		assert_int_equal(data[i]->s, 1);
+		assert_int_equal(data[i]->db, 1);
+		assert_int_equal(data[i]->l, 0);
+		assert_int_equal(data[i]->g, 1);
+		assert_int_equal(data[i]->unusable, 0);
+	}
+
+	/* A busy TSS, as VM entry wants a usable TR in any mode. */
+	assert_int_equal(s.tr.selector, 0x20);
+	assert_int_equal(s.tr.type, 11);
+	assert_int_equal(s.tr.base, MEMMAP_TSS);
+	assert_int_equal(s.tr.limit, 0x67);
+	assert_int_equal(s.tr.present, 1);
+	assert_int_equal(s.tr.s, 0);
+	assert_int_equal(s.tr.unusable, 0);
+	assert_int_equal(s.ldt.unusable, 1);
+
+	assert_int_equal(s.gdt.base, MEMMAP_GDT);
+	assert_int_equal(s.gdt.limit, 47);
+	assert_int_equal(s.idt.base, 0);
+	assert_int_equal(s.idt.limit, 0);
+
+	/* What KVM_GET_SREGS gave and mode setup does not own is kept. */
+	assert_int_equal(s.apic_base, UINT64_MAX);
+	assert_int_equal(s.cr2, UINT64_MAX);
+	assert_int_equal(s.cr8, UINT64_MAX);
+}
+
+/* The two modes differ only where they must. */
+static void test_sregs_modes_share_gdt(void **state)
+{
+	struct kvm_sregs l, p;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	memset(&p, 0, sizeof(p));
+	longmode_sregs(&l);
+	longmode_sregs_prot32(&p);
+	assert_memory_equal(&l.ds, &p.ds, sizeof(l.ds));
+	assert_memory_equal(&l.ss, &p.ss, sizeof(l.ss));
+	assert_memory_equal(&l.tr, &p.tr, sizeof(l.tr));
+	assert_memory_equal(&l.gdt, &p.gdt, sizeof(l.gdt));
+	assert_int_not_equal(l.cs.selector, p.cs.selector);
 }
 
 static void test_regs(void **state)
@@ -402,7 +520,8 @@ static void test_boot64_setup(void **state)
 	/* The page tables are built too. */
 	assert_int_equal(rd64(fx, MEMMAP_PML4), 0x11003);
 	assert_int_equal(pd_entry(fx, 2047), 0xffe00083);
-	assert_int_equal(rd64(fx, MEMMAP_GDT + 8), 0x00af9b000000ffffULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 0x10), 0x00af9b000000ffffULL);
+	assert_int_equal(rd64(fx, MEMMAP_GDT + 0x08), 0x00cf9b000000ffffULL);
 }
 
 static void test_boot64_empty_cmdline(void **state)
@@ -516,6 +635,9 @@ static void test_boot64_cpu_state(void **state)
 	assert_int_equal(r.rdi, MEMMAP_BOOT_INFO);
 	assert_int_equal(r.rflags, 2);
 	assert_int_equal(s.cs.l, 1);
+	assert_int_equal(s.cs.selector, MEMMAP_SEL_CODE64);
+	assert_int_equal(s.ds.selector, MEMMAP_SEL_DATA);
+	assert_int_equal(s.tr.selector, MEMMAP_SEL_TSS);
 	assert_int_equal(s.efer, 0x500);
 	assert_int_equal(s.cr3, MEMMAP_PML4);
 }
@@ -533,6 +655,8 @@ int main(void)
 		T_LOW(test_build_e2big),
 		T_LOW(test_build_efault),
 		cmocka_unit_test(test_sregs),
+		cmocka_unit_test(test_sregs_prot32),
+		cmocka_unit_test(test_sregs_modes_share_gdt),
 		cmocka_unit_test(test_regs),
 		T(test_boot64_setup),
 		T(test_boot64_empty_cmdline),

@@ -14,6 +14,16 @@ static unsigned int e820_add(struct e820_entry *map, unsigned int n,
 	return n + 1;
 }
 
+/* What hyve uses in the MMIO hole: the SYSCALL trap and KVM's pages. */
+static unsigned int e820_hole(struct e820_entry *map, unsigned int n,
+			      unsigned int max)
+{
+	n = e820_add(map, n, max, MEMMAP_TRAP_GPA, MEMMAP_TRAP_SIZE,
+		     E820_RESERVED);
+	return e820_add(map, n, max, MEMMAP_KVM_PAGES, MEMMAP_KVM_PAGES_SIZE,
+			E820_RESERVED);
+}
+
 unsigned int e820_build(const struct guest_mem *gm, struct e820_entry *map,
 			unsigned int max)
 {
@@ -38,16 +48,13 @@ unsigned int e820_build(const struct guest_mem *gm, struct e820_entry *map,
 					     E820_RAM);
 		} else {
 			if (r->gpa >= MEMMAP_HOLE_END)
-				n = e820_add(map, n, max, MEMMAP_KVM_PAGES,
-					     MEMMAP_KVM_PAGES_SIZE,
-					     E820_RESERVED);
+				n = e820_hole(map, n, max);
 			n = e820_add(map, n, max, r->gpa, r->size, E820_RAM);
 		}
 	}
-	/* KVM's pages in the hole, when no RAM lies above it. */
+	/* The hole's reserved parts, when no RAM lies above it. */
 	if (n && map[n - 1].addr < MEMMAP_HOLE_END)
-		n = e820_add(map, n, max, MEMMAP_KVM_PAGES,
-			     MEMMAP_KVM_PAGES_SIZE, E820_RESERVED);
+		n = e820_hole(map, n, max);
 	return n;
 }
 

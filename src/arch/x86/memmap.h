@@ -18,12 +18,14 @@
  *   0x0001_2000  0x0005_2fff  page directories, one per GiB, 2 MiB pages
  *   0x0007_0000  0x0007_ffff  initial stack (RSP = 0x8_0000)
  *   0x0009_fc00  0x000d_ffff  reserved: EBDA, VGA, option ROMs (empty)
- *   0x000e_0000  0x000f_ffff  reserved: firmware tables (ACPI)
+ *   0x000e_0000  0x000f_dfff  reserved: firmware tables (ACPI)
+ *   0x000f_e000  0x000f_ffff  reserved: the SYSCALL repair's page tables
  *   0x0010_0000  ...          kernel image (raw binaries load here)
  *   ...          0xbfff_ffff  RAM below the hole
- *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, IOAPIC, LAPIC, and
- *                             KVM's identity-map page and real-mode TSS
- *                             at 0xfffb_c000 (reserved in the E820 map)
+ *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, the SYSCALL repair's
+ *                             trap at 0xfe00_0000 (2 MiB), IOAPIC, LAPIC,
+ *                             and KVM's identity-map page and real-mode
+ *                             TSS at 0xfffb_c000 (both reserved in E820)
  *   0x1_0000_0000 ...         RAM above the hole, if RAM is over 3 GiB
  *
  * Everything below 1 MiB is needed only until the guest kernel takes over;
@@ -48,14 +50,29 @@
 #define MEMMAP_ZERO_PAGE     0x7000ULL
 #define MEMMAP_EBDA	     0x9fc00ULL
 #define MEMMAP_FIRMWARE	     0xe0000ULL /* ACPI tables: RSDP first */
-#define MEMMAP_FIRMWARE_SIZE 0x20000ULL
-#define MEMMAP_PML4	     0x10000ULL
-#define MEMMAP_PDPT	     0x11000ULL
-#define MEMMAP_PD	     0x12000ULL
-#define MEMMAP_PD_COUNT	     65ULL /* 64 GiB of RAM plus the hole */
-#define MEMMAP_STACK_TOP     0x80000ULL
-#define MEMMAP_BOOT_AREA_END 0x100000ULL /* nothing may load below this */
-#define MEMMAP_KERNEL	     0x100000ULL
+#define MEMMAP_FIRMWARE_SIZE 0x1e000ULL
+/*
+ * The SYSCALL repair (vmm/emulate.h): two page-table pages in the reserved
+ * BIOS area, and the 2 MiB of the MMIO hole they map at the start of PML4
+ * slot 507 (0xfffffd8000000000).  Linux leaves that slot unused and outside
+ * the range its memory-layout randomization covers (mm.rst: the hole
+ * between vaddr_end and the cpu_entry_area), and copies the kernel half of
+ * its page tables, slot 273 and up, into every new process.  Nothing backs
+ * the 2 MiB: a guest that runs there exits to hyve.
+ */
+#define MEMMAP_TRAP_PDPT      0xfe000ULL
+#define MEMMAP_TRAP_PD	      0xff000ULL
+#define MEMMAP_TRAP_GPA	      0xfe000000ULL
+#define MEMMAP_TRAP_SIZE      0x200000ULL
+#define MEMMAP_TRAP_VA	      0xfffffd8000000000ULL
+#define MEMMAP_TRAP_PML4_SLOT 507
+#define MEMMAP_PML4	      0x10000ULL
+#define MEMMAP_PDPT	      0x11000ULL
+#define MEMMAP_PD	      0x12000ULL
+#define MEMMAP_PD_COUNT	      65ULL /* 64 GiB of RAM plus the hole */
+#define MEMMAP_STACK_TOP      0x80000ULL
+#define MEMMAP_BOOT_AREA_END  0x100000ULL /* nothing may load below this */
+#define MEMMAP_KERNEL	      0x100000ULL
 
 /*
  * KVM's identity-map page and three-page real-mode TSS (used on Intel

@@ -53,6 +53,12 @@
 #define X86_PTE_PS   (1ULL << 7)	   /* large page, in a PDE or PDPTE */
 #define X86_PTE_ADDR 0x000ffffffffff000ULL /* bits 51:12 */
 
+/* MSRs. */
+#define MSR_EFER  0xc0000080
+#define MSR_STAR  0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+
 /* Exception vectors. */
 #define X86_EXC_DE 0  /* divide error */
 #define X86_EXC_DB 1  /* debug */
