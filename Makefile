@@ -92,6 +92,10 @@ $(G)/%.elf: $(G)/%.o $(GUEST_RT) guests/rt/guest.ld
 $(G)/%.bin: $(G)/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
+# Guests that are not plain 64-bit ELF guests (PVH, Multiboot, bzImage
+# images) have their rules in guests/guests.mk.
+-include guests/guests.mk
+
 # Tests ----------------------------------------------------------------
 $(B)/tests/%: tests/unit/%.c $(B)/libhyve.a
 	@mkdir -p $(dir $@)
@@ -117,7 +121,13 @@ bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run
 
-.PHONY: deps-build deps-test deps-bench
+# The long Linux test: Debian's stock cloud kernel to /init (tens of
+# minutes here; CI runs it when it fits).
+test-linux-stock: deps-test
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)HYVE=$(B)/hyve tests/linux/stock
+
+.PHONY: deps-build deps-test deps-bench test-linux-stock
 deps-build:
 	$(Q)scripts/deps build
 deps-test:

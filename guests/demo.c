@@ -1,8 +1,8 @@
 /*
  * demo: the guest built into hyve.  It says hello and reports what it finds
  * about its virtual machine: the CPU as CPUID describes it, the RAM and vCPUs
- * hyve's boot information gives, and the command line.  Then it halts,
- * which ends hyve with status 0.
+ * hyve's boot information gives, and the command line.  Then it powers
+ * off through the ACPI PM1a control block, which ends hyve with status 0.
  */
 #include "rt.h"
 
@@ -59,6 +59,6 @@ int main(const struct hyve_boot_info *bi)
 	} else {
 		rt_puts("  no hyve boot information (not started by hyve?)\n");
 	}
-	rt_puts("\nThe demo is done; halting the vCPU.\n");
+	rt_puts("\nThe demo is done; powering off.\n");
 	rt_halt();
 }

@@ -148,3 +148,31 @@ void rt_smp_start(unsigned int n, void (*entry)(unsigned int apic_id))
 		}
 	}
 }
+
+void rt_idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void rt_pic_mask_all(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+uint8_t rt_cmos_read(uint8_t index)
+{
+	outb(0x70, index & 0x7f);
+	return inb(0x71);
+}
+
+void rt_cmos_write(uint8_t index, uint8_t v)
+{
+	outb(0x70, index & 0x7f);
+	outb(0x71, v);
+}

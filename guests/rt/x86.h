@@ -79,6 +79,16 @@ void rt_pit_periodic(unsigned int hz);
  */
 void rt_smp_start(unsigned int n, void (*entry)(unsigned int apic_id));
 
+/* Load the IDT rt_idt_init built (on an AP, which shares it). */
+void rt_idt_load(void);
+
+/* Mask every line of both 8259 PICs, so only the IOAPIC delivers. */
+void rt_pic_mask_all(void);
+
+/* CMOS bytes (the RTC's registers and RAM) at ports 0x70/0x71. */
+uint8_t rt_cmos_read(uint8_t index);
+void rt_cmos_write(uint8_t index, uint8_t v);
+
 /* FXSAVE's 512-byte image. */
 struct rt_fxsave {
 	uint16_t fcw, fsw;

@@ -273,6 +273,14 @@ bad:
 	return -EINVAL;
 }
 
+static int set_profile(struct hyve_config *cfg, const char *arg, char *err,
+		       size_t errlen)
+{
+	(void)err, (void)errlen;
+	cfg->profile = arg;
+	return 0;
+}
+
 static int set_stats(struct hyve_config *cfg, const char *arg, char *err,
 		     size_t errlen)
 {
@@ -316,6 +324,7 @@ static const struct cli_option {
 	{ "no-host-quirks", no_argument, 0, set_no_host_quirks, NULL },
 	{ "no-host-decompress", no_argument, 0, set_no_host_decompress, NULL },
 	{ "stats", no_argument, 0, set_stats, NULL },
+	{ "profile", required_argument, 0, set_profile, NULL },
 	{ "verbose", no_argument, 'v', set_verbose, NULL },
 };
 
@@ -435,122 +444,4 @@ enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
 		snprintf(err, errlen, "unknown command '%s' (see hyve --help)",
 			 argv[1]);
 	return CLI_ERROR;
-}
-
-void cli_print_help(FILE *out)
-{
-	fputs("NAME\n"
-	      "    hyve - a small virtual machine monitor for Linux KVM\n"
-	      "\n"
-	      "SYNOPSIS\n"
-	      "    hyve\n"
-	      "    hyve run [--kernel PATH] [OPTIONS]\n"
-	      "    hyve --help | --version\n"
-	      "\n"
-	      "DESCRIPTION\n"
-	      "    With no arguments, hyve boots the demo guest built into "
-	      "it,\n"
-	      "    which prints what it finds about its virtual machine and\n"
-	      "    halts; hyve then exits with status 0.\n"
-	      "\n"
-	      "    'hyve run' boots the guest image given by --kernel on one\n"
-	      "    thread per vCPU.  See 'hyve run --help' for its options.\n"
-	      "\n"
-	      "COMMANDS\n"
-	      "    run          boot a guest\n"
-	      "    --help, -h   show this text\n"
-	      "    --version    show hyve's version\n"
-	      "\n"
-	      "EXIT STATUS\n"
-	      "    0    the guest halted or powered off, or Ctrl-A x was "
-	      "typed\n"
-	      "    2    bad command line, bad guest image, or unusable "
-	      "/dev/kvm\n"
-	      "    4    VM entry failed (KVM_EXIT_FAIL_ENTRY)\n"
-	      "    6    KVM internal error, e.g. an emulation failure\n"
-	      "    8    the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n"
-	      "    10   the guest caused an exit hyve does not handle\n"
-	      "    12   a KVM call failed while the guest ran\n"
-	      "    odd  (v << 1) | 1 after the guest wrote v to the "
-	      "debug-exit\n"
-	      "         port (--debug-exit)\n"
-	      "    128+N  hyve was ended by signal N\n"
-	      "\n"
-	      "    Failures 4 to 10 print a report of the vCPU's registers "
-	      "and\n"
-	      "    the bytes at RIP on stderr.  See hyve(1).\n",
-	      out);
-}
-
-void cli_print_run_help(FILE *out)
-{
-	fputs("NAME\n"
-	      "    hyve run - boot a guest\n"
-	      "\n"
-	      "SYNOPSIS\n"
-	      "    hyve run [--kernel PATH] [--kernel-format auto|elf|raw]\n"
-	      "             [--cmdline STR] [--memory SIZE] [--cpus N]\n"
-	      "             [--serial stdio|file=PATH|off]\n"
-	      "             [--debug-exit [iobase=PORT][,iosize=N]]\n"
-	      "             [--stats] [--verbose]\n"
-	      "\n"
-	      "OPTIONS\n"
-	      "    --kernel PATH\n"
-	      "        The guest image.  Without it, the built-in demo boots.\n"
-	      "\n"
-	      "    --kernel-format auto|elf|raw\n"
-	      "        elf: an x86-64 ELF executable; its PT_LOAD segments go\n"
-	      "        to their physical addresses (at or above 1 MiB) and it\n"
-	      "        starts at its entry point.  raw: a flat binary loaded\n"
-	      "        at 1 MiB and started at its first byte.  auto (the\n"
-	      "        default) picks elf for files with the ELF magic and "
-	      "raw\n"
-	      "        otherwise.  Guests start in 64-bit long mode at CPL 0\n"
-	      "        with interrupts off, RDI pointing at the boot\n"
-	      "        information block (see hyve(1)).\n"
-	      "\n"
-	      "    --cmdline STR\n"
-	      "        The command line handed to the guest (under 4 KiB).\n"
-	      "\n"
-	      "    --memory SIZE\n"
-	      "        Guest RAM, with a K, M, G or T suffix; a bare number "
-	      "is\n"
-	      "        MiB.  From 2M to 64G and no more than the host's RAM.\n"
-	      "        Default 256M.  RAM is reserved, not committed: the\n"
-	      "        guest costs only what it touches.\n"
-	      "\n"
-	      "    --cpus N\n"
-	      "        vCPUs, one thread each (default 1).  vCPU 0 boots;\n"
-	      "        the others wait for INIT/SIPI, which a later hyve "
-	      "adds.\n"
-	      "\n"
-	      "    --serial stdio|file=PATH|off\n"
-	      "        Where the COM1 16550 UART goes.  stdio (the default)\n"
-	      "        also feeds keyboard input to the guest; on a terminal,\n"
-	      "        input is raw and Ctrl-A x quits, Ctrl-A a sends "
-	      "Ctrl-A,\n"
-	      "        Ctrl-A h shows help.  file=PATH writes output to PATH.\n"
-	      "\n"
-	      "    --debug-exit [iobase=PORT][,iosize=N]\n"
-	      "        Add a debug-exit device, as QEMU's isa-debug-exit: a\n"
-	      "        guest that writes v to one of its ports ends hyve with\n"
-	      "        status (v << 1) | 1.  It decodes N ports (1, 2 or 4;\n"
-	      "        default 2) from PORT (default 0x501).  A write of any\n"
-	      "        width counts; the device takes the bytes that fall in\n"
-	      "        its ports, so with iosize=4 an outb, outw or outl of v\n"
-	      "        all end with (v << 1) | 1.  Test suites written for\n"
-	      "        QEMU use iobase=0xf4,iosize=4.\n"
-	      "\n"
-	      "    --stats\n"
-	      "        On exit, print a table of VM exits by reason with the\n"
-	      "        count and the total and mean time spent handling them.\n"
-	      "\n"
-	      "    --verbose, -v\n"
-	      "        Say more: the machine's layout, unclaimed I/O (once "
-	      "per\n"
-	      "        address).  Twice for debugging detail.\n"
-	      "\n"
-	      "    --help, -h\n"
-	      "        Show this text.\n",
-	      out);
 }

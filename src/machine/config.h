@@ -52,6 +52,7 @@ struct hyve_config {
 	bool host_quirks;	  /* kernel parameters the host needs */
 	bool host_decompress;	  /* decompress kernels and initramfs here */
 	enum config_on_reboot on_reboot;
+	const char *profile; /* --profile: RIP samples go here, or NULL */
 };
 
 void config_defaults(struct hyve_config *cfg);

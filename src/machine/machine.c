@@ -266,6 +266,7 @@ static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 		.complete_insns = true,
 		.vmcall_watchdog = m->quirks.vmcall_watchdog,
 		.syscall_repair = m->quirks.syscall_repair,
+		.profile = cfg->profile != NULL,
 	};
 	int r;
 
@@ -406,12 +407,14 @@ static int64_t machine_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+#define MACHINE_PROFILE_MS 10
+
 /* How long poll may sleep: the RTC's next event, the watchdog's tick. */
 static int machine_timeout(struct machine *m, int64_t next_watch)
 {
 	int t = board_timeout_ms(&m->board);
 
-	if (m->vm.opt.vmcall_watchdog) {
+	if (m->vm.opt.vmcall_watchdog || m->vm.opt.profile) {
 		int64_t w = next_watch - machine_now_ms();
 		w = w < 0 ? 0 : w;
 		if (t < 0 || w < t)
@@ -424,7 +427,9 @@ static int machine_timeout(struct machine *m, int64_t next_watch)
 static void machine_loop(struct machine *m)
 {
 	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_N };
-	int64_t next_watch = machine_now_ms() + VM_WATCHDOG_MS;
+	const int tick =
+		m->vm.opt.profile ? MACHINE_PROFILE_MS : VM_WATCHDOG_MS;
+	int64_t next_watch = machine_now_ms() + tick;
 
 	while (!atomic_load(&m->vm.stopping)) {
 		struct pollfd pfd[P_N] = {
@@ -452,10 +457,13 @@ static void machine_loop(struct machine *m)
 		if (pfd[P_ROOM].revents & POLLIN)
 			console_feed(&m->con);
 		board_tick(&m->board);
-		if (m->vm.opt.vmcall_watchdog &&
+		if ((m->vm.opt.vmcall_watchdog || m->vm.opt.profile) &&
 		    machine_now_ms() >= next_watch) {
-			vm_watchdog(&m->vm);
-			next_watch = machine_now_ms() + VM_WATCHDOG_MS;
+			if (m->vm.opt.profile)
+				vm_sample(&m->vm);
+			if (m->vm.opt.vmcall_watchdog)
+				vm_watchdog(&m->vm);
+			next_watch = machine_now_ms() + tick;
 		}
 	}
 }
@@ -556,10 +564,20 @@ static int machine_run_vm(struct machine *m, char *err, size_t errlen,
 	term_restore();
 	machine_unblock_signals(m);
 	log_info("machine", "stopped: %s", m->vm.stop_reason);
+	if (status == HYVE_EXIT_TRIPLE_FAULT &&
+	    m->cfg->on_reboot == CONFIG_REBOOT_RESTART) {
+		/* A PC resets on a triple fault: so does --on-reboot restart. */
+		log_info("machine", "triple fault: a reset, as on a PC");
+		m->board.event = BOARD_RESET;
+		return HYVE_EXIT_REBOOT;
+	}
 	if (m->vm.have_report)
 		machine_print_report(&m->vm.report);
 	if (m->cfg->stats)
 		exit_print_stats(stderr, &m->vm);
+	if (m->cfg->profile && vm_write_profile(&m->vm, m->cfg->profile))
+		log_warn("machine", "--profile %s: %s", m->cfg->profile,
+			 strerror(errno));
 	return status;
 }
 

@@ -43,7 +43,7 @@ static void vcpu_plain_cpuid(struct kvm_cpuid2 *c, int id)
 static int vcpu_set_cpuid(struct vcpu *v, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;
-	const unsigned int cap = vm->cpuid->nent + 4;
+	const unsigned int cap = vm->cpuid->nent + 16;
 	struct kvm_cpuid2 *c =
 		calloc(1, sizeof(*c) + cap * sizeof(c->entries[0]));
 	int r = 0;
@@ -203,6 +203,25 @@ static void vcpu_park(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* --profile: record RIP once main has asked for it. */
+static void vcpu_sample(struct vcpu *v)
+{
+	struct kvm_regs r;
+
+	if (!atomic_exchange(&v->sample_wanted, false) ||
+	    ioctl(v->fd, KVM_GET_REGS, &r) < 0)
+		return;
+	if (v->nsamples == v->samples_cap) {
+		size_t cap = v->samples_cap ? 2 * v->samples_cap : 4096;
+		uint64_t *s = realloc(v->samples, cap * sizeof(*s));
+		if (!s)
+			return;
+		v->samples = s;
+		v->samples_cap = cap;
+	}
+	v->samples[v->nsamples++] = r.rip;
+}
+
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -214,8 +233,11 @@ static void vcpu_loop(struct vcpu *v)
 			t0 = vcpu_now_ns();
 		atomic_fetch_add_explicit(&v->runs, 1, memory_order_relaxed);
 		atomic_store_explicit(&v->in_run, true, memory_order_relaxed);
-		int r = ioctl(v->fd, KVM_RUN, 0);
+		int r = ioctl(v->fd, KVM_RUN, 0), e = errno;
 		atomic_store_explicit(&v->in_run, false, memory_order_relaxed);
+		if (vm->opt.profile)
+			vcpu_sample(v);
+		errno = e;
 		if (r < 0) {
 			if (errno == EINTR && vm->opt.vmcall_watchdog &&
 			    !atomic_load(&vm->stopping))

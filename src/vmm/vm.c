@@ -340,6 +340,75 @@ void vm_watchdog(struct vm *vm)
 	}
 }
 
+void vm_sample(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		atomic_store(&v->sample_wanted, true);
+		if (v->thread_started && atomic_load(&v->in_run))
+			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	}
+}
+
+static int vm_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct vm_hit {
+	uint64_t rip, count;
+};
+
+static int vm_cmp_hits(const void *a, const void *b)
+{
+	const struct vm_hit *x = a, *y = b;
+
+	return x->count != y->count ? (x->count < y->count ? 1 : -1)
+				    : vm_cmp_u64(&x->rip, &y->rip);
+}
+
+int vm_write_profile(const struct vm *vm, const char *path)
+{
+	size_t n = 0, nh = 0;
+	uint64_t *all;
+	struct vm_hit *hits;
+	FILE *f;
+
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		n += vm->vcpu[i].nsamples;
+	all = calloc(n ? n : 1, sizeof(*all));
+	hits = calloc(n ? n : 1, sizeof(*hits));
+	f = fopen(path, "w");
+	if (!all || !hits || !f) {
+		free(all), free(hits);
+		if (f)
+			fclose(f);
+		return -errno;
+	}
+	n = 0;
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		for (size_t j = 0; j < vm->vcpu[i].nsamples; j++)
+			all[n++] = vm->vcpu[i].samples[j];
+	qsort(all, n, sizeof(*all), vm_cmp_u64);
+	for (size_t i = 0; i < n; i++) {
+		if (nh && hits[nh - 1].rip == all[i])
+			hits[nh - 1].count++;
+		else
+			hits[nh++] = (struct vm_hit){ all[i], 1 };
+	}
+	qsort(hits, nh, sizeof(*hits), vm_cmp_hits);
+	fprintf(f, "# hyve --profile: %zu samples of RIP, every vCPU\n", n);
+	for (size_t i = 0; i < nh; i++)
+		fprintf(f, "%llu %016llx\n", (unsigned long long)hits[i].count,
+			(unsigned long long)hits[i].rip);
+	free(all);
+	free(hits);
+	return fclose(f) ? -errno : 0;
+}
+
 void vm_go(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -388,8 +457,10 @@ int vm_join(struct vm *vm)
 void vm_destroy(struct vm *vm)
 {
 	if (vm->vcpu) {
-		for (unsigned int i = 0; i < vm->ncpus; i++)
+		for (unsigned int i = 0; i < vm->ncpus; i++) {
 			vcpu_destroy(&vm->vcpu[i]);
+			free(vm->vcpu[i].samples);
+		}
 		free(vm->vcpu);
 		vm->vcpu = NULL;
 	}

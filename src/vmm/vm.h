@@ -53,6 +53,10 @@ struct vcpu {
 	atomic_bool in_run;	   /* inside KVM_RUN */
 	atomic_uint_fast64_t runs; /* KVM_RUN calls so far */
 	uint_fast64_t watched;	   /* main's copy of runs at its last look */
+	/* --profile: main asks, this thread records RIP at its next exit. */
+	atomic_bool sample_wanted;
+	uint64_t *samples;
+	size_t nsamples, samples_cap;
 };
 
 /* How the VM is made. */
@@ -62,6 +66,7 @@ struct vm_options {
 	bool complete_insns;  /* finish what KVM cannot (vmm/emulate.h) */
 	bool vmcall_watchdog; /* kick vCPUs stuck in KVM_RUN (vm_watchdog) */
 	bool syscall_repair;  /* finish user-mode SYSCALL (vmm/emulate.h) */
+	bool profile;	      /* sample RIP when main asks (vm_sample) */
 };
 
 struct vm {
@@ -125,6 +130,14 @@ void vm_go(struct vm *vm);
  */
 #define VM_WATCHDOG_MS 25
 void vm_watchdog(struct vm *vm);
+
+/*
+ * --profile: ask every vCPU for its RIP (each records it at its next exit,
+ * which the kick makes prompt), and write "count address" lines, most
+ * frequent first, for all vCPUs together.
+ */
+void vm_sample(struct vm *vm);
+int vm_write_profile(const struct vm *vm, const char *path);
 
 /* Drive an interrupt line of the in-kernel PIC and IOAPIC (KVM_IRQ_LINE). */
 int vm_irq_line(struct vm *vm, unsigned int irq, bool level);

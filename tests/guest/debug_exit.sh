@@ -35,7 +35,7 @@ test_debug_exit_iobase_iosize() {
 		dbg "$w" 0x7 0xf4 --debug-exit iobase=0xf4,iosize=4
 		expect_status 15 || { fail "out of $w bytes to 0xf4"; return 1; }
 	done
-	# The old port is free now: the write is absorbed, the guest halts.
+	# The old port is free now: the write is absorbed, the guest powers off.
 	dbg 1 0x7 0x501 --debug-exit=iobase=0xf4,iosize=4
 	expect_status 0 && expect_in "$out" "still running"
 }

@@ -175,6 +175,52 @@ static unsigned int cpuid_width(unsigned int n)
 	return w;
 }
 
+/* Leaf 0xb or 0x1f, subleaf e->index (SDM Vol. 2A, CPUID leaf 0BH). */
+static void cpuid_extended_topology(struct kvm_cpuid_entry2 *e, unsigned int w,
+				    unsigned int ncpus, unsigned int id)
+{
+	e->edx = id; /* the x2APIC ID */
+	if (e->index == 0) {
+		e->eax = 0, e->ebx = 1;
+		e->ecx = 1u << 8; /* SMT level: one thread */
+	} else if (e->index == 1) {
+		e->eax = w, e->ebx = ncpus;
+		e->ecx = 1 | 2u << 8; /* core level: every vCPU */
+	} else {
+		e->eax = e->ebx = 0;
+		e->ecx = e->index; /* level type 0: the end */
+	}
+}
+
+/*
+ * KVM may give leaves 0xb and 0x1f with subleaf 0 only: make them three
+ * subleaves (SMT, core, end), replacing what was there.
+ */
+static int cpuid_topology_leaves(struct kvm_cpuid2 *c, unsigned int cap)
+{
+	static const uint32_t leaves[] = { 0xb, 0x1f };
+
+	for (unsigned int l = 0; l < 2; l++) {
+		unsigned int n = 0;
+
+		if (!cpuid_find(c, leaves[l], 0))
+			continue;
+		for (unsigned int i = 0; i < c->nent; i++)
+			if (c->entries[i].function != leaves[l])
+				c->entries[n++] = c->entries[i];
+		c->nent = n;
+		if (c->nent + 3 > cap)
+			return -ENOSPC;
+		for (uint32_t sub = 0; sub < 3; sub++)
+			c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+				.function = leaves[l],
+				.index = sub,
+				.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+			};
+	}
+	return 0;
+}
+
 /* One package, ncpus cores of one thread each; APIC ID = vCPU index. */
 static void cpuid_topology(struct kvm_cpuid2 *c, unsigned int ncpus,
 			   unsigned int id)
@@ -199,17 +245,7 @@ static void cpuid_topology(struct kvm_cpuid2 *c, unsigned int ncpus,
 			break;
 		case 0xb:
 		case 0x1f:
-			e->edx = id;
-			if (e->index == 0) {
-				e->eax = 0, e->ebx = 1;
-				e->ecx = 1u << 8; /* SMT level */
-			} else if (e->index == 1) {
-				e->eax = w, e->ebx = ncpus;
-				e->ecx = 1 | 2u << 8; /* core level */
-			} else {
-				e->eax = e->ebx = 0;
-				e->ecx = e->index; /* invalid: the end */
-			}
+			cpuid_extended_topology(e, w, ncpus, id);
 			break;
 		case 0x80000008:
 			e->ecx = (e->ecx & ~0xf0ffu) | (w << 12) |
@@ -242,6 +278,10 @@ static void cpuid_kvm_leaves(struct kvm_cpuid2 *c,
 int cpuid_build(struct kvm_cpuid2 *c, unsigned int cap,
 		const struct cpuid_config *cfg, unsigned int id)
 {
+	int r = cpuid_topology_leaves(c, cap);
+
+	if (r)
+		return r;
 	cpuid_topology(c, cfg->ncpus, id);
 	cpuid_bit(c, 1, 0, CPUID_ECX, 31, true);	  /* hypervisor */
 	cpuid_bit(c, 1, 0, CPUID_ECX, 5, false);	  /* VMX */
