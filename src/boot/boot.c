@@ -158,17 +158,23 @@ static int boot_pvh(const struct guest_mem *gm, const struct boot_plan *plan,
 	return 0;
 }
 
-/* Multiboot module strings: each module's path, one after the other. */
+/*
+ * Multiboot module strings: each module's path, one after the other, at
+ * most BOOT_MODSTR_MAX bytes each (the end of a longer one is cut), so
+ * that 16 of them and the boot loader's name fit in the page.
+ */
+#define BOOT_MODSTR_MAX 200
+
 static int boot_mb_strings(const struct guest_mem *gm,
 			   const struct boot_plan *plan,
 			   struct multiboot_module *mods, uint64_t *name)
 {
-	uint64_t at = MEMMAP_MODSTR, end = MEMMAP_MODSTR + PAGE - 8;
+	uint64_t at = MEMMAP_MODSTR;
 
 	for (unsigned int i = 0; i < plan->nmods; i++) {
 		size_t len = strlen(plan->mods[i].name);
-		if (len > end - at - 1)
-			len = end - at - 1; /* cut a very long path short */
+		if (len > BOOT_MODSTR_MAX)
+			len = BOOT_MODSTR_MAX;
 		mods[i].string = (uint32_t)at;
 		if (mem_write(gm, at, plan->mods[i].name, len) ||
 		    mem_write(gm, at + len, "", 1))
@@ -238,8 +244,9 @@ int boot_setup(const struct guest_mem *gm, const struct boot_plan *plan,
 	if (img->entry_kind == LOADER_ENTRY_HYVE64) {
 		if (plan->nmods) {
 			snprintf(err, errlen,
-				 "--initramfs: a %s image has no way to take "
-				 "one (use a Linux, PVH or Multiboot kernel)",
+				 "--initramfs: an image in hyve's own %s format "
+				 "has no way to take one (use a Linux, PVH or "
+				 "Multiboot kernel)",
 				 loader_format_name(img->format));
 			return -EINVAL;
 		}

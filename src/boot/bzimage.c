@@ -121,11 +121,15 @@ int bzimage_parse(struct loader_file *f, char *err, size_t errlen)
 	uint8_t b[0x280];
 	size_t end;
 
-	if (loader_read(f, 0, b, sizeof(b)) ||
-	    get16(b + BZ_BOOT_FLAG) != 0xaa55 ||
-	    memcmp(b + BZ_MAGIC, "HdrS", 4)) {
+	if (loader_read(f, 0, b, sizeof(b)) || memcmp(b + BZ_MAGIC, "HdrS", 4)) {
 		snprintf(err, errlen,
 			 "%s: not a Linux bzImage (no \"HdrS\" header)",
+			 f->name);
+		return -ENOEXEC;
+	}
+	if (get16(b + BZ_BOOT_FLAG) != 0xaa55) {
+		snprintf(err, errlen,
+			 "%s: not a Linux bzImage (no 0xaa55 boot flag)",
 			 f->name);
 		return -ENOEXEC;
 	}
@@ -230,8 +234,9 @@ int bzimage_unpack(struct loader_file *f, bool want_pvh, char *err,
 		free(buf);
 		return -ENOMEM;
 	}
-	r = loader_open_buffer(buf, len, f->name, LOADER_PVH, NULL, v, err,
-			       errlen);
+	r = loader_open_buffer(buf, len, f->name, LOADER_PVH,
+			       &(struct loader_options){ .payload = true }, v,
+			       err, errlen);
 	if (r) {
 		free(v);
 		free(buf);

@@ -270,7 +270,7 @@ static bool elf_note_find(const struct loader_file *f, const Elf64_Phdr *p,
 
 	if (loader_read(f, p->p_offset, buf, len))
 		return false;
-	for (uint64_t off = 0; len - off >= 12;) {
+	for (uint64_t off = 0; off <= len && len - off >= 12;) {
 		uint32_t namesz, descsz, type;
 		uint64_t name, desc;
 

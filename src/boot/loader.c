@@ -151,7 +151,7 @@ static int loader_identify(struct loader_file *f, enum loader_format fmt,
 		return -ENOEXEC;
 	}
 	if (fmt == LOADER_AUTO) {
-		if (bzimage_is_bzimage(f))
+		if (bzimage_is_bzimage(f) && !opt->payload)
 			fmt = LOADER_BZIMAGE;
 		else if (multiboot_find(f))
 			fmt = LOADER_MULTIBOOT;
@@ -172,6 +172,11 @@ static int loader_identify(struct loader_file *f, enum loader_format fmt,
 	case LOADER_ELF:
 		return loader_check_elf64(f, err, errlen);
 	case LOADER_PVH:
+		if (bzimage_is_bzimage(f) && opt->payload) {
+			snprintf(err, errlen,
+				 "%s: the payload is itself a bzImage", f->name);
+			return -ENOEXEC;
+		}
 		if (bzimage_is_bzimage(f)) {
 			f->format = LOADER_BZIMAGE;
 			return loader_check_bzimage(f, LOADER_PVH, opt, err,

@@ -121,6 +121,7 @@ struct loader_image {
 
 struct loader_options {
 	bool host_decompress; /* may a bzImage be decompressed on the host */
+	bool payload;	      /* a bzImage's payload: it may not be one */
 };
 
 /* Names as --kernel-format takes them; -EINVAL for anything else. */

@@ -48,9 +48,12 @@ bool multiboot_find(struct loader_file *f)
 		if (magic != MULTIBOOT_HEADER_MAGIC ||
 		    (uint32_t)(magic + flags + get32(buf + off + 8)) != 0)
 			continue;
+		/* The address fields must lie in the searched bytes too. */
+		if ((flags & MB_AOUT_KLUDGE) && off + 32 > n)
+			continue;
 		f->mb = (struct loader_multiboot){ .offset = off,
 						   .flags = flags };
-		if ((flags & MB_AOUT_KLUDGE) && off + 32 <= n) {
+		if (flags & MB_AOUT_KLUDGE) {
 			f->mb.header_addr = get32(buf + off + 12);
 			f->mb.load_addr = get32(buf + off + 16);
 			f->mb.load_end_addr = get32(buf + off + 20);

@@ -424,14 +424,16 @@ enum cli_action cli_parse(int argc, char **argv, struct hyve_config *cfg,
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
 	if (!strcmp(argv[1], "--probe")) {
-		if (argc > 2 &&
-		    (!strcmp(argv[2], "-v") || !strcmp(argv[2], "--verbose")))
-			cfg->verbose = 1;
-		else if (argc > 2) {
-			snprintf(err, errlen,
-				 "unexpected argument '%s' after --probe",
-				 argv[2]);
-			return CLI_ERROR;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "-v") &&
+			    strcmp(argv[i], "--verbose")) {
+				snprintf(err, errlen,
+					 "unexpected argument '%s' after "
+					 "--probe",
+					 argv[i]);
+				return CLI_ERROR;
+			}
+			cfg->verbose++;
 		}
 		return CLI_PROBE;
 	}

@@ -11,6 +11,7 @@
 #include "arch/x86/pagewalk.h"
 #include "arch/x86/x86.h"
 #include "util/log.h"
+#include "vmm/vcpu.h"
 
 struct emulate_mem_ctx {
 	const struct guest_mem *gm;
@@ -170,25 +171,18 @@ static int emulate_patch_idt(struct vcpu *v, const struct kvm_sregs *s)
 
 static int emulate_set_msr(struct vcpu *v, uint32_t index, uint64_t data)
 {
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h = { .nmsrs = 1 }, .e = { .index = index, .data = data } };
+	struct kvm_msr_entry e = { .index = index, .data = data };
 
-	return ioctl(v->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+	return vcpu_msrs(v->fd, KVM_SET_MSRS, &e, 1);
 }
 
 static int emulate_get_msr(struct vcpu *v, uint32_t index, uint64_t *data)
 {
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h = { .nmsrs = 1 }, .e = { .index = index } };
+	struct kvm_msr_entry e = { .index = index };
+	int r = vcpu_msrs(v->fd, KVM_GET_MSRS, &e, 1);
 
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
-		return -EIO;
-	*data = m.e.data;
-	return 0;
+	*data = e.data;
+	return r;
 }
 
 bool emulate_msr(struct vcpu *v)

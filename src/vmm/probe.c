@@ -30,6 +30,7 @@
 #include "arch/x86/memmap.h"
 #include "arch/x86/x86.h"
 #include "util/log.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
 #define PROBE_RAM	 (4ULL << 20)
@@ -262,15 +263,13 @@ static int probe_user_syscall(struct probe_ctx *p, struct probe_vcpu *c)
 	uint64_t *pml4 = mem_ptr(gm, MEMMAP_PML4, 8);
 	uint64_t *pdpt = mem_ptr(gm, MEMMAP_PDPT, 8);
 	uint64_t *pd = mem_ptr(gm, MEMMAP_PD, 8);
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e[3];
-	} m = { .h = { .nmsrs = 3 },
-		.e = { { .index = MSR_STAR,
-			 .data = (uint64_t)(PROBE_SEL_UDATA - 8) << 48 |
-				 (uint64_t)MEMMAP_SEL_CODE64 << 32 },
-		       { .index = MSR_LSTAR, .data = PROBE_LSTAR },
-		       { .index = MSR_FMASK, .data = 0x200 } } };
+	struct kvm_msr_entry m[3] = {
+		{ .index = MSR_STAR,
+		  .data = (uint64_t)(PROBE_SEL_UDATA - 8) << 48 |
+			  (uint64_t)MEMMAP_SEL_CODE64 << 32 },
+		{ .index = MSR_LSTAR, .data = PROBE_LSTAR },
+		{ .index = MSR_FMASK, .data = 0x200 },
+	};
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
@@ -281,7 +280,7 @@ static int probe_user_syscall(struct probe_ctx *p, struct probe_vcpu *c)
 	    mem_write(gm, PROBE_LSTAR, entry, sizeof(entry)))
 		return -EFAULT;
 	*pml4 |= X86_PTE_US, *pdpt |= X86_PTE_US, *pd |= X86_PTE_US;
-	if (ioctl(c->fd, KVM_SET_MSRS, &m) != 3 ||
+	if (vcpu_msrs(c->fd, KVM_SET_MSRS, m, 3) ||
 	    ioctl(c->fd, KVM_GET_SREGS, &s) < 0 ||
 	    ioctl(c->fd, KVM_GET_REGS, &r) < 0)
 		return -EIO;

@@ -131,6 +131,28 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	return r;
 }
 
+int vcpu_msrs(int fd, unsigned long op, struct kvm_msr_entry *e,
+	      unsigned int n)
+{
+	union {
+		struct kvm_msrs h;
+		uint8_t raw[sizeof(struct kvm_msrs) +
+			    VCPU_MSRS_MAX * sizeof(struct kvm_msr_entry)];
+	} b;
+	int r;
+
+	if (n > VCPU_MSRS_MAX)
+		return -EINVAL;
+	memset(&b, 0, sizeof(b));
+	b.h.nmsrs = n;
+	memcpy(b.h.entries, e, n * sizeof(*e));
+	r = ioctl(fd, op, &b);
+	if (r != (int)n)
+		return r < 0 ? -errno : -EIO;
+	memcpy(e, b.h.entries, n * sizeof(*e));
+	return 0;
+}
+
 void vcpu_destroy(struct vcpu *v)
 {
 	if (v->run != MAP_FAILED && v->vm)

@@ -23,6 +23,14 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err,
 		size_t errlen);
 void vcpu_destroy(struct vcpu *v);
 
+/*
+ * KVM_GET_MSRS or KVM_SET_MSRS (op) for n (at most VCPU_MSRS_MAX) entries
+ * on the vCPU fd: 0, or a negative errno (-EIO when KVM took fewer).
+ */
+#define VCPU_MSRS_MAX 8
+int vcpu_msrs(int fd, unsigned long op, struct kvm_msr_entry *e,
+	      unsigned int n);
+
 /* Load register state, e.g. the loader's entry state. */
 int vcpu_set_state(struct vcpu *v, const struct kvm_regs *regs,
 		   const struct kvm_sregs *sregs, char *err, size_t errlen);

@@ -340,12 +340,12 @@ static void test_parse_run_spellings(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&p, "run", "--kernel=k.elf", "--memory=64M",
-			       "--cpus=256", "--serial=off", "--verbose", "-vv",
+			       "--cpus=255", "--serial=off", "--verbose", "-vv",
 			       "--kernel-format=raw", "--memory", "2G"),
 			 CLI_RUN);
 	assert_string_equal(p.cfg.kernel, "k.elf");
 	assert_int_equal(p.cfg.memory, 2 * GIB);
-	assert_int_equal(p.cfg.cpus, 256);
+	assert_int_equal(p.cfg.cpus, 255);
 	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_OFF);
 	assert_null(p.cfg.serial_path);
 	assert_int_equal(p.cfg.verbose, 3);
@@ -389,10 +389,10 @@ static void test_parse_memory(void **state)
 static void test_parse_bad_values(void **state)
 {
 	(void)state;
-	ERROR("--cpus: '0' is not a vCPU count from 1 to 256", "run", "--cpus",
+	ERROR("--cpus: '0' is not a vCPU count from 1 to 255", "run", "--cpus",
 	      "0");
 	ERROR("--cpus: 'x' is not a vCPU count", "run", "--cpus", "x");
-	ERROR("--cpus: '257' is not", "run", "--cpus", "257");
+	ERROR("--cpus: '256' is not", "run", "--cpus", "256");
 	ERROR("--cpus: '-1' is not", "run", "--cpus", "-1");
 	ERROR("--cpus: '2x' is not", "run", "--cpus", "2x");
 	ERROR("--cpus: '99999999999999999999999' is not", "run", "--cpus",
@@ -636,9 +636,8 @@ static void test_parse_probe(void **state)
 	      "--probe");
 }
 
-#if 0
 /*
- * BUG: cli.c cli_parse() checks only the word after --probe: with -v or
+ * Was a bug: cli.c cli_parse() checks only the word after --probe: with -v or
  * --verbose there, any further words are ignored, so "hyve --probe -v
  * junk" returns CLI_PROBE where "hyve --probe junk" is an error.
  */
@@ -648,7 +647,6 @@ static void test_parse_probe_trailing(void **state)
 	ERROR("unexpected argument 'junk' after --probe", "--probe", "-v",
 	      "junk");
 }
-#endif
 
 /* --debug-exit, alone or with iobase/iosize, as one word or two. */
 static void test_parse_debug_exit(void **state)
@@ -838,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_parse_twice),
 		cmocka_unit_test(test_help_text),
 		cmocka_unit_test(test_help_text_new_options),
+		cmocka_unit_test(test_parse_probe_trailing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,16 +232,16 @@ static void cpuid_topology(struct kvm_cpuid2 *c, unsigned int ncpus,
 
 		switch (e->function) {
 		case 1:
-			e->ebx = (e->ebx & 0xffffu) | (ncpus & 0xffu) << 16 |
-				 id << 24;
+			e->ebx = (e->ebx & 0xffffu) |
+				 (ncpus > 255 ? 255u : ncpus) << 16 | id << 24;
 			if (ncpus > 1)
 				e->edx |= 1u
 					  << 28; /* HTT: the count is valid */
 			break;
 		case 4:
 			/* EAX[31:26]: cores in the package, minus one. */
-			e->eax = (e->eax & 0x03ffffffu) | ((ncpus - 1) & 0x3fu)
-								  << 26;
+			e->eax = (e->eax & 0x03ffffffu) |
+				 (ncpus > 64 ? 63u : ncpus - 1) << 26;
 			break;
 		case 0xb:
 		case 0x1f:
