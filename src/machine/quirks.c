@@ -11,6 +11,14 @@ static void quirks_param(struct quirks *q, const char *p)
 	snprintf(q->cmdline + n, sizeof(q->cmdline) - n, " %s", p);
 }
 
+/* Appends NAME to the comma-separated LIST. */
+static void quirks_list(char *list, size_t len, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n ? "," : "", name);
+}
+
 static void quirks_drop(struct quirks *q, const char *name)
 {
 	const struct cpuid_feature *f = cpuid_feature_find(name);
@@ -51,12 +59,32 @@ void quirks_decide(const struct probe_result *p, bool linux_guest, bool enabled,
 	     probe_insn_broken(p, PROBE_XGETBV)) &&
 	    p->cpuid[PROBE_CPUID_XSAVE] == PROBE_BIT_STUCK)
 		quirks_param(q, "noxsave");
+	/*
+	 * Linux reads only the last clearcpuid= it is given, as one
+	 * comma-separated list, so every feature goes into one parameter.
+	 */
+	char clear[96] = "";
+
 	if (probe_insn_broken(p, PROBE_CLAC) &&
 	    p->cpuid[PROBE_CPUID_SMAP] == PROBE_BIT_STUCK)
-		quirks_param(q, "clearcpuid=smap");
+		quirks_list(clear, sizeof(clear), "smap");
 	if (probe_insn_broken(p, PROBE_CMPXCHG16B) &&
 	    p->cpuid[PROBE_CPUID_CX16] == PROBE_BIT_STUCK)
-		quirks_param(q, "clearcpuid=cx16");
+		quirks_list(clear, sizeof(clear), "cx16");
+	/*
+	 * SSE arithmetic cannot be finished cheaply.  Linux picks its SIMD
+	 * crypto and hashing (blake2s for its RNG, crc32c, AES...) by these
+	 * features; with them cleared it uses its generic code instead.
+	 */
+	if (probe_insn_broken(p, PROBE_PSHUFB))
+		quirks_list(clear, sizeof(clear),
+			    "ssse3,sse4_1,sse4_2,aes,pclmulqdq,sha_ni");
+	if (clear[0]) {
+		char param[sizeof(clear) + 16];
+
+		snprintf(param, sizeof(param), "clearcpuid=%s", clear);
+		quirks_param(q, param);
+	}
 }
 
 void quirks_describe(const struct quirks *q, char *buf, size_t len)

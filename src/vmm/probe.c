@@ -100,6 +100,23 @@ static const struct probe_test probe_tests[PROBE_NINSN] = {
 	/* From CPL 3 (probe_user_syscall sets it up); lands at PROBE_LSTAR. */
 	[PROBE_USER_SYSCALL] = { "syscall/cpl3", {0}, 0, { 0x0f, 0x05 }, 2,
 				 -1, 0xff },
+	/* pshufb xmm0, xmm1 */
+	[PROBE_PSHUFB] = { "pshufb", {0}, 0, { 0x66, 0x0f, 0x38, 0x00, 0xc1 },
+			   5, -1, 0xff },
+};
+
+/*
+ * Which of them hyve finishes itself when the host cannot (emulate.c);
+ * the rest only CPUID and kernel parameters keep guests away from
+ * (machine/quirks.c).
+ */
+static const bool probe_completed[PROBE_NINSN] = {
+	[PROBE_INT3] = true,  [PROBE_FWAIT] = true,   [PROBE_FNCLEX] = true,
+	[PROBE_EMMS] = true,  [PROBE_FILD] = true,    [PROBE_CLAC] = true,
+	[PROBE_STAC] = true,  [PROBE_POPCNT] = true,  [PROBE_LSL] = true,
+	[PROBE_LAR] = true,   [PROBE_VERW] = true,    [PROBE_LDMXCSR] = true,
+	[PROBE_STMXCSR] = true, [PROBE_VMCALL] = true,
+	[PROBE_USER_SYSCALL] = true,
 };
 
 /* The CPUID bits vCPU 1 clears: leaf, register, bit. */
@@ -600,12 +617,12 @@ void probe_print(FILE *out, const struct probe_result *res)
 {
 	static const char *const outcome[] = {
 		[PROBE_RUNS] = "runs",
-		[PROBE_EMUL_FAIL] = "emulation failure: hyve completes it",
-		[PROBE_HANGS] = "never returns: hyve completes it",
+		[PROBE_EMUL_FAIL] = "emulation failure",
+		[PROBE_HANGS] = "never returns",
 		[PROBE_FAULTS] = "raises an exception",
 		[PROBE_ODD] = "odd result",
 		[PROBE_NOT_TRIED] = "not offered by this host",
-		[PROBE_WRONG_CPL] = "arrives at CPL 3: hyve completes it",
+		[PROBE_WRONG_CPL] = "arrives at CPL 3",
 	};
 	static const char *const bit[] = {
 		[PROBE_BIT_ABSENT] = "not offered",
@@ -621,9 +638,12 @@ void probe_print(FILE *out, const struct probe_result *res)
 		fprintf(out, "  %-12s %s", probe_tests[i].name, outcome[o]);
 		if (o == PROBE_FAULTS)
 			fprintf(out, " (vector %u)", res->vector[i]);
+		if (probe_insn_broken(res, i))
+			fprintf(out, ": %s", probe_completed[i]
+						     ? "hyve completes it"
+						     : "guests are steered off it");
 		fputc('\n', out);
-		broken += o == PROBE_EMUL_FAIL || o == PROBE_HANGS ||
-			  o == PROBE_WRONG_CPL;
+		broken += probe_insn_broken(res, i);
 	}
 	fprintf(out, "CPUID bits, as the guest sees them when hyve clears "
 		     "them:\n");
@@ -638,8 +658,8 @@ void probe_print(FILE *out, const struct probe_result *res)
 		fprintf(out, "nothing to work around\n");
 	else
 		fprintf(out,
-			"%u instruction%s to complete, %u CPUID bit%s that "
-			"cannot be hidden\n",
+			"%u instruction%s the host cannot run, %u CPUID bit%s "
+			"that cannot be hidden\n",
 			broken, broken == 1 ? "" : "s", stuck,
 			stuck == 1 ? "" : "s");
 }

@@ -45,6 +45,7 @@ enum probe_insn {
 	PROBE_RDTSCP,
 	PROBE_VMCALL,
 	PROBE_USER_SYSCALL, /* SYSCALL from CPL 3 must land at CPL 0 */
+	PROBE_PSHUFB,	    /* SSSE3: the kernel's SIMD crypto and hashing */
 	PROBE_NINSN,
 };
 
@@ -79,7 +80,7 @@ enum probe_bit {
 	PROBE_BIT_STUCK,      /* the guest sees it even when hyve clears it */
 };
 
-#define PROBE_FORMAT 2 /* bump when the result's meaning changes */
+#define PROBE_FORMAT 3 /* bump when the result's meaning changes */
 
 struct probe_result {
 	uint8_t insn[PROBE_NINSN];   /* enum probe_outcome */

@@ -324,6 +324,40 @@ static void test_rule_smap(void **state)
 	assert_nothing(&q);
 }
 
+/*
+ * A broken pshufb clears Linux's SSSE3-and-later features by parameter
+ * only (user code runs natively and keeps them), for Linux guests only,
+ * and joins the other features in the one clearcpuid= Linux reads.
+ */
+static void test_rule_pshufb(void **state)
+{
+	static const char list[] = "ssse3,sse4_1,sse4_2,aes,pclmulqdq,sha_ni";
+	struct probe_result p;
+	struct quirks q;
+	char want[160];
+
+	(void)state;
+	host_good(&p);
+	p.insn[PROBE_PSHUFB] = PROBE_EMUL_FAIL;
+	decide(&p, true, true, &q);
+	assert_int_equal(q.ncpuid_drops, 0);
+	snprintf(want, sizeof(want), " clearcpuid=%s", list);
+	assert_string_equal(q.cmdline, want);
+	decide(&p, false, true, &q);
+	assert_nothing(&q);
+	decide(&p, true, false, &q);
+	assert_nothing(&q);
+
+	p.insn[PROBE_CLAC] = PROBE_EMUL_FAIL;
+	p.insn[PROBE_CMPXCHG16B] = PROBE_EMUL_FAIL;
+	p.cpuid[PROBE_CPUID_SMAP] = PROBE_BIT_STUCK;
+	p.cpuid[PROBE_CPUID_CX16] = PROBE_BIT_STUCK;
+	decide(&p, true, true, &q);
+	snprintf(want, sizeof(want), " clearcpuid=smap,cx16,%s", list);
+	assert_string_equal(q.cmdline, want);
+	assert_null(strstr(q.cmdline + 1, " clearcpuid"));
+}
+
 /* rdtscp can be hidden but has no kernel parameter. */
 static void test_rule_rdtscp(void **state)
 {
@@ -372,11 +406,11 @@ static void test_all_rules(void **state)
 	assert_int_equal(q.ncpuid_drops, 1);
 	assert_drop(&q, 0, "rdtscp");
 	assert_string_equal(q.cmdline,
-			    " noxsave clearcpuid=smap clearcpuid=cx16");
+			    " noxsave clearcpuid=smap,cx16");
 	assert_true(strlen(q.cmdline) < QUIRKS_CMDLINE_MAX);
 	describe(&q, buf, sizeof(buf));
 	assert_string_equal(buf, "CPUID -rdtscp; kernel parameters added: "
-				 "noxsave clearcpuid=smap clearcpuid=cx16");
+				 "noxsave clearcpuid=smap,cx16");
 }
 
 /* quirks_describe --------------------------------------------------------- */
@@ -434,6 +468,7 @@ int main(void)
 		T(test_rule_cx16),
 		T(test_rule_xsave),
 		T(test_rule_smap),
+		T(test_rule_pshufb),
 		T(test_rule_rdtscp),
 		T(test_all_rules),
 		T(test_describe_short),
