@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "util/log.h"
 #include "vmm/mem.h"
 
 struct kvm_cap_need {
@@ -87,6 +88,50 @@ int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
 	return 0;
 }
 
+/* What hyve does on a KVM that lacks each optional capability. */
+static const struct kvm_cap_want {
+	long cap;
+	const char *name;
+	const char *without;
+} kvm_optional_caps[] = {
+	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD",
+	  "virtqueue notifications come by MMIO exits" },
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "MSIs go by KVM_SIGNAL_MSI" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING",
+	  "MSIs go by KVM_SIGNAL_MSI" },
+	{ KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI",
+	  "without irqfds too, PCI devices use INTx" },
+};
+
+void kvm_check_optional(kvm_ext_fn ext, void *ctx, struct kvm_host *host)
+{
+	for (size_t i = 0;
+	     i < sizeof(kvm_optional_caps) / sizeof(kvm_optional_caps[0]);
+	     i++) {
+		const struct kvm_cap_want *c = &kvm_optional_caps[i];
+		int r = ext(ctx, c->cap);
+
+		if (r < 0)
+			r = 0;
+		switch (c->cap) {
+		case KVM_CAP_IOEVENTFD:
+			host->ioeventfd = r > 0;
+			break;
+		case KVM_CAP_IRQFD:
+			host->irqfd = r > 0;
+			break;
+		case KVM_CAP_IRQ_ROUTING:
+			host->irq_routes = r;
+			break;
+		case KVM_CAP_SIGNAL_MSI:
+			host->signal_msi = r > 0;
+			break;
+		}
+		if (r <= 0)
+			log_info("kvm", "no %s: %s", c->name, c->without);
+	}
+}
+
 static int kvm_ext_ioctl(void *ctx, long cap)
 {
 	int r = ioctl(*(int *)ctx, KVM_CHECK_EXTENSION, cap);
@@ -131,6 +176,7 @@ int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen)
 		kvm_ext_ioctl(&host->fd, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	host->identity_map =
 		kvm_ext_ioctl(&host->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0;
+	kvm_check_optional(kvm_ext_ioctl, &host->fd, host);
 	return 0;
 fail:
 	close(host->fd);

@@ -21,6 +21,11 @@ struct kvm_host {
 	size_t run_size;   /* KVM_GET_VCPU_MMAP_SIZE */
 	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool identity_map; /* KVM_CAP_SET_IDENTITY_MAP_ADDR */
+	/* Optional, for PCI and virtio (kvm_check_optional). */
+	bool irqfd;	 /* KVM_CAP_IRQFD */
+	bool ioeventfd;	 /* KVM_CAP_IOEVENTFD */
+	int irq_routes;	 /* KVM_CAP_IRQ_ROUTING: most routes; 0: none */
+	bool signal_msi; /* KVM_CAP_SIGNAL_MSI */
 };
 
 /*
@@ -37,7 +42,19 @@ typedef int (*kvm_ext_fn)(void *ctx, long cap);
 int kvm_check(int api_version, kvm_ext_fn ext, void *ctx, struct kvm_host *host,
 	      char *err, size_t errlen);
 
-/* Open path (normally "/dev/kvm") and run kvm_check against it. */
+/*
+ * Ask about the optional capabilities and fill their fields; each one
+ * missing is logged (with -v) with what hyve does without it: notify a
+ * queue by an MMIO exit instead of an ioeventfd, send MSIs with
+ * KVM_SIGNAL_MSI instead of irqfds and GSI routes, or use INTx when
+ * neither way of sending an MSI is there.
+ */
+void kvm_check_optional(kvm_ext_fn ext, void *ctx, struct kvm_host *host);
+
+/*
+ * Open path (normally "/dev/kvm"), run kvm_check against it, then
+ * kvm_check_optional.
+ */
 int kvm_open(const char *path, struct kvm_host *host, char *err, size_t errlen);
 void kvm_close(struct kvm_host *host);
 

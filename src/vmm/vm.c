@@ -105,6 +105,21 @@ int vm_irq_line(struct vm *vm, unsigned int irq, bool level)
 	return ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
 }
 
+int vm_ioeventfd(struct vm *vm, uint64_t addr, unsigned int len, int fd,
+		 bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	if (!vm->kvm->ioeventfd)
+		return -ENOTSUP;
+	return ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
 int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 	      const struct vm_options *opt, char *err, size_t errlen)
 {
@@ -144,8 +159,13 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 	}
 	if (vm->opt.irqchip) {
 		r = vm_create_irqchip(vm, err, errlen);
-		if (r)
+		if (!r)
+			r = msi_routes_init(&vm->msi, vm->fd, kvm);
+		if (r) {
+			if (r == -ENOMEM)
+				snprintf(err, errlen, "out of memory");
 			goto fail;
+		}
 	}
 	vm->ram = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -466,6 +486,7 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->cpuid);
 	vm->cpuid = NULL;
+	msi_routes_destroy(&vm->msi);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
 	vm->stop_fd = -1;

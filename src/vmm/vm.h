@@ -25,9 +25,10 @@
 #include "vmm/iobus.h"
 #include "vmm/kvm.h"
 #include "vmm/mem.h"
+#include "vmm/msi.h"
 #include "vmm/report.h"
 
-#define VM_MAX_VCPUS  255 /* xAPIC IDs 0-254; 255 is the broadcast */
+#define VM_MAX_VCPUS  255	   /* xAPIC IDs 0-254; 255 is the broadcast */
 #define VM_VCPU_STACK (256u << 10) /* bytes of stack per vCPU thread */
 
 struct exit_stat {
@@ -77,6 +78,7 @@ struct vm {
 	uint64_t ram_bytes;
 	struct guest_mem mem;
 	struct iobus bus;
+	struct msi_routes msi;	  /* GSI routes and irqfds (with irqchip) */
 	uint64_t pf_handler;	  /* the guest's #PF handler (SYSCALL repair) */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	unsigned int cpuid_cap;	  /* entries cpuid has room for */
@@ -141,6 +143,15 @@ int vm_write_profile(const struct vm *vm, const char *path);
 
 /* Drive an interrupt line of the in-kernel PIC and IOAPIC (KVM_IRQ_LINE). */
 int vm_irq_line(struct vm *vm, unsigned int irq, bool level);
+
+/*
+ * Have KVM signal fd, an eventfd, on a guest write of len bytes (1, 2, 4
+ * or 8) at MMIO address addr, whatever the value (no datamatch), instead
+ * of exiting to hyve; or stop (assign false).  -ENOTSUP without
+ * KVM_CAP_IOEVENTFD (the write then exits to hyve as MMIO).  Any thread.
+ */
+int vm_ioeventfd(struct vm *vm, uint64_t addr, unsigned int len, int fd,
+		 bool assign);
 
 /*
  * Ask the machine to stop with status; the first request wins.  Kicks every

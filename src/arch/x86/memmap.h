@@ -22,11 +22,16 @@
  *   0x000f_e000  0x000f_ffff  reserved: the SYSCALL repair's page tables
  *   0x0010_0000  ...          kernel image (raw binaries load here)
  *   ...          0xbfff_ffff  RAM below the hole
- *   0xc000_0000  0xffff_ffff  MMIO hole: PCI windows, the SYSCALL repair's
- *                             trap at 0xfe00_0000 (2 MiB), IOAPIC, LAPIC,
- *                             and KVM's identity-map page and real-mode
- *                             TSS at 0xfffb_c000 (both reserved in E820)
+ *   0xc000_0000  0xffff_ffff  MMIO hole:
+ *     0xc000_0000  0xdfff_ffff    the PCI 32-bit BAR window (512 MiB)
+ *     0xe000_0000  0xe00f_ffff    PCI ECAM, bus 0 only (reserved in E820
+ *                                 and in the DSDT's motherboard resources)
+ *     0xfe00_0000  0xfe1f_ffff    the SYSCALL repair's trap (reserved)
+ *     0xfec0_0000, 0xfee0_0000    IOAPIC, LAPIC
+ *     0xfffb_c000  0xfffb_ffff    KVM's identity-map page and real-mode TSS
+ *                                 (reserved)
  *   0x1_0000_0000 ...         RAM above the hole, if RAM is over 3 GiB
+ *   above RAM (1 GiB-aligned, at least 4 GiB): the PCI 64-bit BAR window
  *
  * Everything below 1 MiB is needed only until the guest kernel takes over;
  * the E820 map gives the guest the RAM below 0x9fc00 to reuse.
@@ -90,6 +95,28 @@
 #define MEMMAP_HOLE_START 0xc0000000ULL
 #define MEMMAP_HOLE_END	  0x100000000ULL
 
+/*
+ * PCI (pci/pci.h): the window where hyve places 32-bit memory BARs, the
+ * ECAM of bus 0 (32 devices x 8 functions x 4 KiB), and the window for
+ * 64-bit BARs, which starts at the first 1 GiB boundary at or above both
+ * 4 GiB and the end of RAM (memmap_pci_mmio64_base).
+ */
+#define MEMMAP_PCI_MMIO32	0xc0000000ULL
+#define MEMMAP_PCI_MMIO32_SIZE	0x20000000ULL
+#define MEMMAP_PCI_ECAM		0xe0000000ULL
+#define MEMMAP_PCI_ECAM_SIZE	0x100000ULL
+#define MEMMAP_PCI_MMIO64_ALIGN (1ULL << 30)
+#define MEMMAP_PCI_MMIO64_SIZE	(64ULL << 30)
+
+/* ram_end: the first guest-physical address above all of RAM. */
+static inline uint64_t memmap_pci_mmio64_base(uint64_t ram_end)
+{
+	uint64_t b = ram_end > MEMMAP_HOLE_END ? ram_end : MEMMAP_HOLE_END;
+
+	return (b + MEMMAP_PCI_MMIO64_ALIGN - 1) &
+	       ~(MEMMAP_PCI_MMIO64_ALIGN - 1);
+}
+
 #define MEMMAP_RAM_MIN (2ULL << 20)
 #define MEMMAP_RAM_MAX (64ULL << 30)
 
@@ -122,6 +149,12 @@
 #define IRQ_COM1 4
 #define IRQ_RTC	 8
 #define IRQ_SCI	 9
+
+/*
+ * PCI INTx: the IOAPIC pins the DSDT's _PRT gives INTA-INTD of slot 0
+ * (swizzled by slot: slot s, pin p goes to GSI_PCI_INTA + (s + p) % 4).
+ */
+#define GSI_PCI_INTA 16
 
 /*
  * The boot information block at MEMMAP_BOOT_INFO, for guests entered
