@@ -28,7 +28,7 @@
 #include "vmm/msi.h"
 #include "vmm/report.h"
 
-#define VM_MAX_VCPUS  255	   /* xAPIC IDs 0-254; 255 is the broadcast */
+#define VM_MAX_VCPUS  255 /* xAPIC IDs 0-254; 255 is the broadcast */
 #define VM_VCPU_STACK (256u << 10) /* bytes of stack per vCPU thread */
 
 struct exit_stat {
