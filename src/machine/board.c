@@ -37,6 +37,40 @@ static void board_sci(void *ctx, bool level)
 	board_irq(ctx, IRQ_SCI, level);
 }
 
+static void board_pci_irq(void *ctx, uint32_t gsi, bool level)
+{
+	board_irq(ctx, gsi, level);
+}
+
+/* The first guest-physical address above RAM. */
+static uint64_t board_ram_end(const struct board *b)
+{
+	const struct guest_mem *gm = &b->vm->mem;
+	uint64_t end = 0;
+
+	for (unsigned int i = 0; i < gm->count; i++)
+		if (gm->region[i].gpa + gm->region[i].size > end)
+			end = gm->region[i].gpa + gm->region[i].size;
+	return end;
+}
+
+/* PCI bus 0 as the bus and the ACPI tables both see it. */
+static struct pci_bus_config board_pci_config(struct board *b)
+{
+	return (struct pci_bus_config){
+		.mmio32_base = MEMMAP_PCI_MMIO32,
+		.mmio32_size = MEMMAP_PCI_MMIO32_SIZE,
+		.mmio64_base = memmap_pci_mmio64_base(board_ram_end(b)),
+		.mmio64_size = MEMMAP_PCI_MMIO64_SIZE,
+		.ecam_base = MEMMAP_PCI_ECAM,
+		.intx_gsi = { GSI_PCI_INTA, GSI_PCI_INTA + 1, GSI_PCI_INTA + 2,
+			      GSI_PCI_INTA + 3 },
+		.irq = board_pci_irq,
+		.irq_ctx = b,
+		.cf9 = &b->cf9,
+	};
+}
+
 static void board_poweroff(void *ctx)
 {
 	struct board *b = ctx;
@@ -119,8 +153,6 @@ int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
 	/* 6. reset sources */
 	reset_cf9_init(&b->cf9, board_reset, b);
 	reset_i8042_init(&b->kbc, board_reset, b);
-	if (!r)
-		r = board_add(b, PORT_RESET, 1, &b->cf9.dev, err, errlen);
 	if (!r && reset_i8042_attach(&b->kbc, &vm->bus)) {
 		snprintf(err, errlen, "i8042 at 0x60/0x64: ports taken");
 		r = -EEXIST;
@@ -148,12 +180,19 @@ int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
 		else if (r)
 			snprintf(err, errlen, "debug-exit: %s", strerror(-r));
 	}
+	/* 9. PCI bus 0; it owns 0xcf9 (reset control, 6). */
+	if (!r) {
+		const struct pci_bus_config pc = board_pci_config(b);
+		pci_bus_init(&b->pci, &pc);
+		b->pci_made = true;
+		r = pci_bus_attach(&b->pci, &vm->bus, err, errlen);
+	}
 	return r;
 }
 
 int board_acpi(struct board *b, char *err, size_t errlen)
 {
-	const struct acpi_config ac = {
+	struct acpi_config ac = {
 		.ncpus = b->cfg->cpus,
 		.lapic_addr = (uint32_t)MEMMAP_LAPIC,
 		.ioapic_addr = (uint32_t)MEMMAP_IOAPIC,
@@ -174,6 +213,7 @@ int board_acpi(struct board *b, char *err, size_t errlen)
 		.power_button = true,
 		.oem_id = "HYVE",
 	};
+	const struct pci_bus_config pc = board_pci_config(b);
 	uint8_t *buf =
 		mem_ptr(&b->vm->mem, MEMMAP_FIRMWARE, MEMMAP_FIRMWARE_SIZE);
 	size_t used;
@@ -183,6 +223,19 @@ int board_acpi(struct board *b, char *err, size_t errlen)
 		snprintf(err, errlen, "no RAM for the ACPI tables");
 		return -EFAULT;
 	}
+	ac.pci = (struct acpi_pci){
+		.present = true,
+		.ecam_base = pc.ecam_base,
+		.bus_start = 0,
+		.bus_end = 0,
+		.mmio32_base = pc.mmio32_base,
+		.mmio32_size = pc.mmio32_size,
+		.mmio64_base = pc.mmio64_base,
+		.mmio64_size = pc.mmio64_size,
+		.io_base = BOARD_PCI_IO_BASE,
+		.io_size = BOARD_PCI_IO_SIZE,
+	};
+	memcpy(ac.pci.prt_gsi, pc.intx_gsi, sizeof(ac.pci.prt_gsi));
 	r = acpi_build(&ac, buf, MEMMAP_FIRMWARE_SIZE, MEMMAP_FIRMWARE,
 		       &b->rsdp, &used);
 	if (r)
@@ -263,6 +316,8 @@ void board_teardown(struct board *b)
 	const struct hyve_config *cfg = b->cfg;
 	struct vm *vm = b->vm;
 
+	if (b->pci_made)
+		pci_bus_destroy(&b->pci);
 	if (b->fw_made)
 		fw_cfg_destroy(&b->fw);
 	if (b->pm_made)

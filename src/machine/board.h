@@ -7,13 +7,16 @@
  *   3. COM1 16550A at 0x3f8, IRQ 4             (always; output per --serial)
  *   4. CMOS RTC at 0x70, IRQ 8
  *   5. ACPI PM1a block and PM timer at 0x600, SCI on IRQ 9
- *   6. reset control at 0xcf9, and an i8042 stand-in at 0x60/0x64 for the
+ *   6. reset control at 0xcf9 (reached through the PCI configuration
+ *      ports, 9), and an i8042 stand-in at 0x60/0x64 for the
  *      keyboard-controller reset
  *   7. fw_cfg at 0x510
  *   8. debug-exit                              (with --debug-exit)
+ *   9. PCI bus 0: the host bridge at 00:00.0, configuration ports
+ *      0xcf8-0xcff, ECAM, the 32- and 64-bit BAR windows; INTx on GSI 16-19
  *
- * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off), fw_cfg's
- * items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
+ * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
+ * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
  * are absent: their ports read all ones, so probes find nothing.
  *
  * Owned by main's thread; the devices are also reached from vCPU threads
@@ -32,9 +35,13 @@
 #include "hw/reset.h"
 #include "hw/rtc_cmos.h"
 #include "machine/config.h"
+#include "pci/pci.h"
 #include "vmm/vm.h"
 
 #define BOARD_S5_SLP_TYP 5 /* \_S5's SLP_TYP: guests/rt.c writes it too */
+/* The I/O window the host bridge forwards besides 0-0xcf7 (no I/O BARs). */
+#define BOARD_PCI_IO_BASE 0x0d00
+#define BOARD_PCI_IO_SIZE 0xf300
 
 /* Why the guest stopped, beyond the exit status. */
 enum board_event {
@@ -53,7 +60,8 @@ struct board {
 	struct reset_i8042 kbc;
 	struct fw_cfg fw;
 	struct debug_exit dbg;
-	bool com1_made, rtc_made, pm_made, fw_made;
+	struct pci_bus pci;
+	bool com1_made, rtc_made, pm_made, fw_made, pci_made;
 	enum board_event event; /* set by the callbacks, read after the stop */
 	uint64_t rsdp;		/* 0: no ACPI tables */
 };

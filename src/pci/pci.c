@@ -158,6 +158,8 @@ uint32_t pci_bus_cfg_read(struct pci_bus *bus, unsigned int devfn,
 	if (!d) {
 		v = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	} else {
+		if (d->ops && d->ops->cfg_read && reg < PCI_CFG_SIZE)
+			d->ops->cfg_read(d, reg, size);
 		v = pci_cfg_read(&d->cfg, reg, size);
 		/* Status bit 3 follows the pin, whatever INTx-disable says. */
 		if (reg <= PCI_CFG_STATUS && reg + size > PCI_CFG_STATUS &&

@@ -72,6 +72,12 @@ struct pci_dev_ops {
 			 unsigned int size, uint64_t *val);
 	void (*bar_write)(struct pci_dev *d, unsigned int bar, uint64_t off,
 			  unsigned int size, uint64_t val);
+	/*
+	 * Before a configuration read at off returns (cfg_lock held): the
+	 * device may refresh those bytes (pci_cfg_put); may be NULL.
+	 */
+	void (*cfg_read)(struct pci_dev *d, unsigned int off,
+			 unsigned int size);
 	/* After a configuration write at off (cfg_lock held); may be NULL. */
 	void (*cfg_written)(struct pci_dev *d, unsigned int off,
 			    unsigned int size);

@@ -579,6 +579,17 @@ static void check_dsdt_text(struct fx *fx, const struct tables *t,
 			 c->pci.present);
 	assert_int_equal(!!strstr(dsl, "QWordMemory"),
 			 c->pci.present && c->pci.mmio64_size);
+	/* The ECAM is a motherboard resource, so Linux trusts the MCFG. */
+	assert_int_equal(!!strstr(dsl, "EisaId (\"PNP0C02\")"),
+			 c->pci.present);
+	if (c->pci.present) {
+		char ecam[96];
+		snprintf(ecam, sizeof(ecam),
+			 "Memory32Fixed (ReadWrite,\n"
+			 "                    0x%08llX,",
+			 (unsigned long long)c->pci.ecam_base);
+		assert_non_null(strstr(dsl, ecam));
+	}
 
 	out = run(fx->dir, "iasl -on -p re DSDT.dsl");
 	if (!strstr(out, "Compilation successful. 0 Errors, 0 Warnings"))

@@ -165,6 +165,7 @@ static const struct e820_entry map64m[] = {
 	{ 0, 0x9fc00, E820_RAM },
 	{ 0x9fc00, 0x60400, E820_RESERVED },
 	{ 0x100000, 0x3f00000, E820_RAM },
+	{ 0xe0000000, 0x100000, E820_RESERVED },
 	{ 0xfe000000, 0x200000, E820_RESERVED },
 	{ 0xfffbc000, 0x4000, E820_RESERVED },
 };
@@ -335,7 +336,7 @@ static void test_linux64(void **state)
 				     .initrd_size = 0x1234,
 				     .rsdp = RSDP,
 				     .e820 = map64m,
-				     .e820_count = 5 };
+				     .e820_count = 6 };
 	bzimage_zero_page(&fx->bz, &p, want);
 	assert_bytes(zp, want, sizeof(want), "zero page");
 	assert_memory_equal(zp + 0x1f1, fx->bz.hdr, 0x1f);
@@ -347,7 +348,7 @@ static void test_linux64(void **state)
 	assert_int_equal(rd32(zp + 0x21c), 0x1234);
 	assert_int_equal(rd32(zp + 0x228), 0x4000);
 	assert_int_equal(rd64(zp + 0x70), RSDP);
-	assert_int_equal(zp[0x1e8], 5);
+	assert_int_equal(zp[0x1e8], 6);
 	assert_int_equal(zp[0x1ef], 0);
 	for (unsigned int i = 0; i < 5; i++) {
 		assert_int_equal(rd64(zp + 0x2d0 + 20 * i), map64m[i].addr);
@@ -493,14 +494,14 @@ static void test_pvh(void **state)
 	assert_int_equal(rd64(si + 24), 0x4000);
 	assert_int_equal(rd64(si + 32), RSDP);
 	assert_int_equal(rd64(si + 40), 0x5000);
-	assert_int_equal(rd32(si + 48), 5);
+	assert_int_equal(rd32(si + 48), 6);
 	assert_int_equal(rd32(si + 52), 0);
 	ram_assert_all(&fx->ram, MEMMAP_BOOT_INFO + 56,
 		       MEMMAP_BOOT_INFO + 0x1000, 0);
 
 	/* The memory map and the module list. */
-	check_pvh_memmap(fx, map64m, 5);
-	ram_assert_all(&fx->ram, MEMMAP_MAP + 5 * 24, 0x5800, 0);
+	check_pvh_memmap(fx, map64m, 6);
+	ram_assert_all(&fx->ram, MEMMAP_MAP + 6 * 24, 0x5800, 0);
 	assert_int_equal(fx->placed.mod_addr[0], 0x3ffd000);
 	assert_int_equal(rd64(ml + 0), 0x3ffd000);
 	assert_int_equal(rd64(ml + 8), 0x2345);
@@ -525,7 +526,7 @@ static void test_pvh_no_modules(void **state)
 	assert_int_equal(boot(fx, "", 0), 0);
 	assert_int_equal(rd32(si + 12), 0); /* nr_modules */
 	assert_int_equal(rd64(si + 16), 0); /* modlist_paddr */
-	assert_int_equal(rd32(si + 48), 5);
+	assert_int_equal(rd32(si + 48), 6);
 	ram_assert_all(&fx->ram, 0x5800, 0x6000, 0);
 }
 
@@ -561,21 +562,21 @@ static void test_multiboot(void **state)
 	assert_int_equal(rd32(info + 16), 0x4000);
 	assert_int_equal(rd32(info + 20), 2);
 	assert_int_equal(rd32(info + 24), 0x5800);
-	assert_int_equal(rd32(info + 44), 120);
+	assert_int_equal(rd32(info + 44), 144);
 	assert_int_equal(rd32(info + 48), 0x5000);
 	assert_int_equal(rd32(info + 64), 0x6000 + 10 + 11);
 	ram_assert_all(&fx->ram, MEMMAP_BOOT_INFO + 88,
 		       MEMMAP_BOOT_INFO + 0x1000, 0);
 
 	/* The memory map: entries of 24 bytes, size field 20. */
-	for (unsigned int i = 0; i < 5; i++) {
+	for (unsigned int i = 0; i < 6; i++) {
 		const uint8_t *e = at(fx, MEMMAP_MAP + 24 * i);
 		assert_int_equal(rd32(e), 20);
 		assert_int_equal(rd64(e + 4), map64m[i].addr);
 		assert_int_equal(rd64(e + 12), map64m[i].size);
 		assert_int_equal(rd32(e + 20), map64m[i].type);
 	}
-	ram_assert_all(&fx->ram, MEMMAP_MAP + 120, 0x5800, 0);
+	ram_assert_all(&fx->ram, MEMMAP_MAP + 144, 0x5800, 0);
 
 	/* The module list, and each module's path as its string. */
 	assert_int_equal(rd32(ml + 0), 0x3ffd000);
@@ -765,6 +766,7 @@ static void test_modules_below_hole(void **state)
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x60400, E820_RESERVED },
 		{ 0x100000, 0xbff00000, E820_RAM },
+		{ 0xe0000000, 0x100000, E820_RESERVED },
 		{ 0xfe000000, 0x200000, E820_RESERVED },
 		{ 0xfffbc000, 0x4000, E820_RESERVED },
 		{ 0x100000000ULL, 0x40000000, E820_RAM },
@@ -786,22 +788,22 @@ static void test_modules_below_hole(void **state)
 	assert_int_equal(boot(fx, "", 1), 0);
 	assert_int_equal(fx->placed.mod_addr[0], 0xbfff0000);
 	assert_memory_equal(host + 0xbfff0000, fx->data[0], 0x10000);
-	assert_int_equal(rd32(at(fx, MEMMAP_BOOT_INFO + 48)), 6);
-	check_pvh_memmap(fx, map4g, 6);
+	assert_int_equal(rd32(at(fx, MEMMAP_BOOT_INFO + 48)), 7);
+	check_pvh_memmap(fx, map4g, 7);
 
 	/* A bzImage's initrd_addr_max is lower still. */
 	img_linux(fx);
 	assert_int_equal(boot(fx, "", 1), 0);
 	assert_int_equal(fx->placed.mod_addr[0], 0x7fff0000);
 	assert_int_equal(rd32(at(fx, MEMMAP_ZERO_PAGE + 0x218)), 0x7fff0000);
-	assert_int_equal(at(fx, MEMMAP_ZERO_PAGE)[0x1e8], 6);
+	assert_int_equal(at(fx, MEMMAP_ZERO_PAGE)[0x1e8], 7);
 
 	/* Multiboot's mem_upper: 1 MiB to the hole, in KiB. */
 	img_multiboot(fx);
 	assert_int_equal(boot(fx, "", 1), 0);
 	assert_int_equal(rd32(at(fx, MEMMAP_BOOT_INFO + 8)),
 			 (0xc0000000 - MIB) >> 10);
-	assert_int_equal(rd32(at(fx, MEMMAP_BOOT_INFO + 44)), 6 * 24);
+	assert_int_equal(rd32(at(fx, MEMMAP_BOOT_INFO + 44)), 7 * 24);
 }
 
 /* Command line and RAM limits for every protocol -------------------------- */
@@ -899,14 +901,15 @@ static void test_e820_2m(void **state)
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x60400, E820_RESERVED },
 		{ 0x100000, 0x100000, E820_RAM },
+		{ 0xe0000000, 0x100000, E820_RESERVED },
 		{ 0xfe000000, 0x200000, E820_RESERVED },
 		{ 0xfffbc000, 0x4000, E820_RESERVED },
 	};
 	struct e820_entry map[E820_MAX];
 
 	(void)state;
-	check_map(map, map_of(2 * MIB, map, E820_MAX), want, 5);
-	assert_int_equal(e820_low_ram_end(map, 5), 2 * MIB);
+	check_map(map, map_of(2 * MIB, map, E820_MAX), want, 6);
+	assert_int_equal(e820_low_ram_end(map, 6), 2 * MIB);
 }
 
 static void test_e820_256m(void **state)
@@ -915,14 +918,15 @@ static void test_e820_256m(void **state)
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x60400, E820_RESERVED },
 		{ 0x100000, 0xff00000, E820_RAM },
+		{ 0xe0000000, 0x100000, E820_RESERVED },
 		{ 0xfe000000, 0x200000, E820_RESERVED },
 		{ 0xfffbc000, 0x4000, E820_RESERVED },
 	};
 	struct e820_entry map[E820_MAX];
 
 	(void)state;
-	check_map(map, map_of(256 * MIB, map, E820_MAX), want, 5);
-	assert_int_equal(e820_low_ram_end(map, 5), 256 * MIB);
+	check_map(map, map_of(256 * MIB, map, E820_MAX), want, 6);
+	assert_int_equal(e820_low_ram_end(map, 6), 256 * MIB);
 	/* The EBDA, VGA, ROM and firmware area is one reserved range. */
 	assert_int_equal(map[1].addr + map[1].size, MEMMAP_BOOT_AREA_END);
 	assert_true(map[1].addr <= MEMMAP_FIRMWARE);
@@ -934,14 +938,15 @@ static void test_e820_3g(void **state)
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x60400, E820_RESERVED },
 		{ 0x100000, 0xbff00000, E820_RAM },
+		{ 0xe0000000, 0x100000, E820_RESERVED },
 		{ 0xfe000000, 0x200000, E820_RESERVED },
 		{ 0xfffbc000, 0x4000, E820_RESERVED },
 	};
 	struct e820_entry map[E820_MAX];
 
 	(void)state;
-	check_map(map, map_of(3 * GIB, map, E820_MAX), want, 5);
-	assert_int_equal(e820_low_ram_end(map, 5), 3 * GIB);
+	check_map(map, map_of(3 * GIB, map, E820_MAX), want, 6);
+	assert_int_equal(e820_low_ram_end(map, 6), 3 * GIB);
 }
 
 /* 4 GiB: 3 below the hole, 1 above 4 GiB. */
@@ -951,6 +956,7 @@ static void test_e820_4g(void **state)
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x60400, E820_RESERVED },
 		{ 0x100000, 0xbff00000, E820_RAM },
+		{ 0xe0000000, 0x100000, E820_RESERVED },
 		{ 0xfe000000, 0x200000, E820_RESERVED },
 		{ 0xfffbc000, 0x4000, E820_RESERVED },
 		{ 0x100000000ULL, 0x40000000, E820_RAM },
@@ -958,13 +964,13 @@ static void test_e820_4g(void **state)
 	struct e820_entry map[E820_MAX];
 
 	(void)state;
-	check_map(map, map_of(4 * GIB, map, E820_MAX), want, 6);
-	assert_int_equal(e820_low_ram_end(map, 6), 3 * GIB);
-	assert_int_equal(map[4].addr + map[4].size, 0xfffc0000);
+	check_map(map, map_of(4 * GIB, map, E820_MAX), want, 7);
+	assert_int_equal(e820_low_ram_end(map, 7), 3 * GIB);
+	assert_int_equal(map[5].addr + map[5].size, 0xfffc0000);
 	/* One page more than 3 GiB: one page above 4 GiB. */
-	assert_int_equal(map_of(3 * GIB + 4096, map, E820_MAX), 6);
-	assert_int_equal(map[5].addr, 4 * GIB);
-	assert_int_equal(map[5].size, 4096);
+	assert_int_equal(map_of(3 * GIB + 4096, map, E820_MAX), 7);
+	assert_int_equal(map[6].addr, 4 * GIB);
+	assert_int_equal(map[6].size, 4096);
 }
 
 static void test_e820_64g(void **state)
@@ -972,10 +978,10 @@ static void test_e820_64g(void **state)
 	struct e820_entry map[E820_MAX];
 
 	(void)state;
-	assert_int_equal(map_of(64 * GIB, map, E820_MAX), 6);
-	assert_int_equal(map[5].addr, 4 * GIB);
-	assert_int_equal(map[5].size, 61 * GIB);
-	assert_int_equal(map[5].type, E820_RAM);
+	assert_int_equal(map_of(64 * GIB, map, E820_MAX), 7);
+	assert_int_equal(map[6].addr, 4 * GIB);
+	assert_int_equal(map[6].size, 61 * GIB);
+	assert_int_equal(map[6].type, E820_RAM);
 	assert_int_equal(map[2].size, 3 * GIB - MIB);
 }
 

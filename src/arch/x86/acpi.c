@@ -503,6 +503,29 @@ static void dsdt_pci(struct aml *a, const struct acpi_pci *pci)
 	aml_end(a, dev);
 }
 
+/*
+ * The ECAM as a motherboard resource (PNP0C02): the PCI Firmware
+ * Specification 3.2, 4.1.2, asks that the MCFG's area be reserved there,
+ * and Linux uses MMCONFIG only when it is.  An area above 4 GiB cannot be
+ * described by Memory32Fixed and is left out.
+ */
+static void dsdt_ecam(struct aml *a, const struct acpi_pci *pci)
+{
+	uint64_t len = (uint64_t)(pci->bus_end - pci->bus_start + 1) << 20;
+	size_t dev, res;
+
+	if (pci->ecam_base + len > FOUR_GIB)
+		return;
+	dev = aml_device(a, "MRES");
+	aml_name_eisaid(a, "_HID", "PNP0C02");
+	aml_name_int(a, "_UID", 0);
+	aml_name(a, "_CRS");
+	res = aml_resource(a);
+	aml_res_mem32_fixed(a, true, (uint32_t)pci->ecam_base, (uint32_t)len);
+	aml_resource_end(a, res);
+	aml_end(a, dev);
+}
+
 static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 {
 	size_t pkg, sb;
@@ -522,8 +545,10 @@ static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 		dsdt_isa(a, "COM1", "PNP0501", 0x3f8, 8, 4);
 	if (cfg->rtc)
 		dsdt_isa(a, "RTC", "PNP0B00", 0x70, 2, 8);
-	if (cfg->pci.present)
+	if (cfg->pci.present) {
 		dsdt_pci(a, &cfg->pci);
+		dsdt_ecam(a, &cfg->pci);
+	}
 	aml_end(a, sb);
 }
 

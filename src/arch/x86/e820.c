@@ -14,10 +14,16 @@ static unsigned int e820_add(struct e820_entry *map, unsigned int n,
 	return n + 1;
 }
 
-/* What hyve uses in the MMIO hole: the SYSCALL trap and KVM's pages. */
+/*
+ * What hyve uses in the MMIO hole: the PCI ECAM (the PCI Firmware
+ * Specification asks firmware to reserve it), the SYSCALL trap and KVM's
+ * pages.
+ */
 static unsigned int e820_hole(struct e820_entry *map, unsigned int n,
 			      unsigned int max)
 {
+	n = e820_add(map, n, max, MEMMAP_PCI_ECAM, MEMMAP_PCI_ECAM_SIZE,
+		     E820_RESERVED);
 	n = e820_add(map, n, max, MEMMAP_TRAP_GPA, MEMMAP_TRAP_SIZE,
 		     E820_RESERVED);
 	return e820_add(map, n, max, MEMMAP_KVM_PAGES, MEMMAP_KVM_PAGES_SIZE,
