@@ -127,13 +127,15 @@ test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock
 
-.PHONY: deps-build deps-test deps-bench test-linux-stock
+.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock
 deps-build:
 	$(Q)scripts/deps build
 deps-test:
 	$(Q)scripts/deps test
 deps-bench:
 	$(Q)scripts/deps bench
+deps-fuzz:
+	$(Q)scripts/deps fuzz
 
 # Fuzzing: each fuzz/fuzz_NAME.c is a libFuzzer target (adding one is
 # adding the file).  `make fuzz` builds them with clang, ASan and UBSan into
@@ -142,6 +144,7 @@ deps-bench:
 # to build/fuzz/corpus/NAME/, crashes to build/fuzz/NAME-crash-*).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
+FUZZ_FLAGS ?= # more libFuzzer options, e.g. -jobs=2 or -max_len=8192
 FUZZ_B := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -164,12 +167,14 @@ $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_B)/libhyve.a
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
-fuzz: fuzz-build
+fuzz: deps-fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t && \
 		echo "  RUN     $$t ($(FUZZ_SECONDS) s)" && \
 		$(FUZZ_B)/$$t -max_total_time=$(FUZZ_SECONDS) \
 			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- \
+			$(FUZZ_FLAGS) \
 			$(FUZZ_B)/corpus/$$t fuzz/corpus/$$t || exit 1; \
 	done
 
