@@ -201,6 +201,33 @@ static void virtq_desc_read(const void *table, uint16_t i, struct virtq_desc *d)
 	d->next = le16toh(d->next);
 }
 
+/*
+ * With EVENT_IDX, notifications stay enabled as the device consumes: when
+ * avail_event names the entry just popped (virtq_notify_enable(q, true)
+ * put it there, or the previous pop), move it to the next one, as the
+ * flag-based scheme (a flag that stays clear) would behave.  A disabled
+ * avail_event (last_avail - 1) is left alone.  The value is read back from
+ * the used ring, which the driver may scribble on: it then only changes
+ * how often it notifies itself.
+ */
+static void virtq_avail_event_follow(struct virtq *q)
+{
+	uint16_t *p;
+
+	if (!q->cfg.event_idx)
+		return;
+	p = virtq_avail_event(q);
+	if (virtq_load16(p, __ATOMIC_RELAXED) != (uint16_t)(q->last_avail - 1))
+		return;
+	virtq_store16(p, q->last_avail, __ATOMIC_RELAXED);
+	/*
+	 * As in virtq_notify_enable: the next pop's look at avail idx comes
+	 * after this store, so a device that pops until the ring is empty
+	 * misses no buffer the driver added without notifying.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static int virtq_malformed(struct virtq *q, struct virtq_chain *c,
 			   const char *why)
 {
@@ -318,6 +345,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 
 	c->head = head;
 	q->last_avail++;
+	virtq_avail_event_follow(q);
 	return 1;
 }
 

@@ -735,6 +735,49 @@ static void test_notify_event_idx(void **state)
 	assert_int_equal(fx_avail_event(f), 65534);
 }
 
+static void test_notify_event_idx_follow(void **state)
+{
+	struct fx *f = *state;
+	uint16_t old;
+
+	/*
+	 * Enabled, avail_event follows the pops, so the driver keeps
+	 * notifying for new buffers even if the device never calls
+	 * virtq_notify_enable again (like a NO_NOTIFY flag left clear).
+	 */
+	assert_int_equal(fx_init(f, 8, true, false), 0);
+	fx_desc(f, 0, DATA_GPA, 1, 0, 0);
+	assert_false(virtq_notify_enable(&f->q, true));
+	for (int i = 0; i < 20; i++) {
+		old = f->avail_idx;
+		fx_avail(f, 0);
+		assert_true(
+			fx_need_event(fx_avail_event(f), f->avail_idx, old));
+		assert_int_equal(fx_pop(f), 1);
+		assert_int_equal(fx_avail_event(f), f->q.last_avail);
+		virtq_push(&f->q, 0, 0);
+	}
+	/* Two at once, one pop: the event names the one still waiting. */
+	fx_avail(f, 0);
+	fx_avail(f, 0);
+	assert_int_equal(fx_pop(f), 1);
+	assert_int_equal(fx_avail_event(f), f->q.last_avail);
+	assert_int_equal(fx_pop(f), 1);
+	assert_int_equal(fx_avail_event(f), f->q.last_avail);
+
+	/* Disabled, it stays behind whatever is popped. */
+	assert_false(virtq_notify_enable(&f->q, false));
+	for (int i = 0; i < 20; i++) {
+		old = f->avail_idx;
+		fx_avail(f, 0);
+		assert_false(
+			fx_need_event(fx_avail_event(f), f->avail_idx, old));
+		assert_int_equal(fx_pop(f), 1);
+		virtq_push(&f->q, 0, 0);
+	}
+	assert_int_equal(fx_avail_event(f), 21);
+}
+
 /* A hostile guest ------------------------------------------------------- */
 
 static void test_buffer_outside_ram(void **state)
@@ -1139,6 +1182,7 @@ int main(void)
 		T(test_interrupt_event_idx),
 		T(test_notify_flags),
 		T(test_notify_event_idx),
+		T(test_notify_event_idx_follow),
 		T(test_buffer_outside_ram),
 		T(test_loop),
 		T(test_next_out_of_range),
