@@ -192,6 +192,16 @@ fail_fds:
 
 /* fds ------------------------------------------------------------------ */
 
+/*
+ * After the start only the loop's thread may change the fds (evloop.h):
+ * refuse anyone else rather than race with the loop over the records.
+ */
+static bool evloop_mine(const struct evloop *l)
+{
+	return !__atomic_load_n(&l->started, __ATOMIC_ACQUIRE) ||
+	       evloop_on_thread(l);
+}
+
 static struct evloop_fdh *evloop_find(struct evloop *l, int fd)
 {
 	for (struct evloop_fdh *h = l->fds; h; h = h->next)
@@ -208,6 +218,8 @@ int evloop_add_fd(struct evloop *l, int fd, uint32_t events, evloop_fd_fn fn,
 
 	if (fd < 0 || !fn)
 		return -EINVAL;
+	if (!evloop_mine(l))
+		return -EPERM;
 	if (evloop_find(l, fd) || fd == l->wakefd || fd == l->timerfd ||
 	    fd == l->epfd)
 		return -EEXIST;
@@ -233,9 +245,12 @@ int evloop_add_fd(struct evloop *l, int fd, uint32_t events, evloop_fd_fn fn,
 
 int evloop_mod_fd(struct evloop *l, int fd, uint32_t events)
 {
-	struct evloop_fdh *h = evloop_find(l, fd);
 	struct epoll_event ev = { .events = events };
+	struct evloop_fdh *h;
 
+	if (!evloop_mine(l))
+		return -EPERM;
+	h = evloop_find(l, fd);
 	if (!h)
 		return -ENOENT;
 	ev.data.ptr = h;
@@ -250,6 +265,8 @@ int evloop_del_fd(struct evloop *l, int fd)
 	struct evloop_fdh **pp, *h;
 	int err = 0;
 
+	if (!evloop_mine(l))
+		return -EPERM;
 	for (pp = &l->fds; *pp && (*pp)->fd != fd; pp = &(*pp)->next)
 		;
 	h = *pp;
@@ -553,6 +570,8 @@ void evloop_stop(struct evloop *l)
 	evloop_wake(l);
 	pthread_join(l->thread, NULL);
 	l->running = false;
+	/* The owner has the loop to itself again (to remove its fds). */
+	__atomic_store_n(&l->started, false, __ATOMIC_RELEASE);
 }
 
 void evloop_destroy(struct evloop *l)

@@ -366,6 +366,12 @@ static void test_fd(void **state)
 	assert_int_equal(evloop_del_fd(l, pfd[1]), -ENOENT);
 	assert_int_equal(evloop_start(l), 0);
 
+	/* Started: only the loop's thread may change the fds. */
+	assert_int_equal(evloop_add_fd(l, pfd[1], EPOLLOUT, read_one, &p),
+			 -EPERM);
+	assert_int_equal(evloop_mod_fd(l, pfd[0], EPOLLIN), -EPERM);
+	assert_int_equal(evloop_del_fd(l, pfd[0]), -EPERM);
+
 	assert_int_equal(write(pfd[1], "abc", 3), 3);
 	for (int i = 0; i < 3; i++)
 		assert_true(wait_sem(&p.sem));
@@ -376,6 +382,10 @@ static void test_fd(void **state)
 	assert_int_equal(sem_trywait(&p.sem), -1);
 
 	evloop_stop(l);
+	/* Stopped: the owner may again. */
+	assert_int_equal(evloop_mod_fd(l, pfd[0], EPOLLIN | EPOLLOUT), 0);
+	assert_int_equal(evloop_del_fd(l, pfd[0]), 0);
+	assert_int_equal(evloop_add_fd(l, pfd[0], EPOLLIN, read_one, &p), 0);
 	evloop_destroy(l); /* frees the record of pfd[0] */
 	close(pfd[0]);
 	close(pfd[1]);
