@@ -273,8 +273,13 @@ int evloop_del_fd(struct evloop *l, int fd)
 	if (!h)
 		return -ENOENT;
 	*pp = h->next;
-	/* A closed fd has left the epoll set already: not an error. */
-	if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 && errno != EBADF)
+	/*
+	 * An fd already closed (its file gone from the set, or its number
+	 * reused) is not an error.  Remove an fd before closing it: a file
+	 * still open through a dup stays in the epoll set after close().
+	 */
+	if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 && errno != EBADF &&
+	    errno != ENOENT)
 		err = -errno;
 	h->fn = NULL;
 	h->next = l->dead;

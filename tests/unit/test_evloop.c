@@ -351,7 +351,7 @@ static void test_fd(void **state)
 {
 	struct evloop *l;
 	struct probe p;
-	int pfd[2];
+	int pfd[2], gone[2];
 
 	(void)state;
 	assert_int_equal(evloop_create(&l, "t-fd"), 0);
@@ -364,6 +364,13 @@ static void test_fd(void **state)
 			 -EBADF);
 	assert_int_equal(evloop_mod_fd(l, pfd[1], EPOLLOUT), -ENOENT);
 	assert_int_equal(evloop_del_fd(l, pfd[1]), -ENOENT);
+	/* Removing an fd closed meanwhile is no error. */
+	assert_int_equal(pipe(gone), 0);
+	assert_int_equal(evloop_add_fd(l, gone[0], EPOLLIN, read_one, &p), 0);
+	close(gone[0]);
+	close(gone[1]);
+	assert_int_equal(evloop_del_fd(l, gone[0]), 0);
+	assert_int_equal(evloop_del_fd(l, gone[0]), -ENOENT);
 	assert_int_equal(evloop_start(l), 0);
 
 	/* Started: only the loop's thread may change the fds. */
