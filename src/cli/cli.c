@@ -281,6 +281,14 @@ static int set_profile(struct hyve_config *cfg, const char *arg, char *err,
 	return 0;
 }
 
+static int set_rng(struct hyve_config *cfg, const char *arg, char *err,
+		   size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->rng = true;
+	return 0;
+}
+
 static int set_stats(struct hyve_config *cfg, const char *arg, char *err,
 		     size_t errlen)
 {
@@ -320,6 +328,7 @@ static const struct cli_option {
 	{ "serial", required_argument, 0, set_serial, NULL },
 	{ "debug-exit", optional_argument, 0, set_debug_exit,
 	  "iobase=iosize=" },
+	{ "rng", no_argument, 0, set_rng, NULL },
 	{ "on-reboot", required_argument, 0, set_on_reboot, NULL },
 	{ "no-host-quirks", no_argument, 0, set_no_host_quirks, NULL },
 	{ "no-host-decompress", no_argument, 0, set_no_host_decompress, NULL },

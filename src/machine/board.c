@@ -10,6 +10,7 @@
 #include "arch/x86/e820.h"
 #include "arch/x86/memmap.h"
 #include "util/log.h"
+#include "virtio/rng.h"
 #include "vmm/status.h"
 
 /* Interrupt lines: the in-kernel PIC and IOAPIC, by ISA IRQ. */
@@ -115,6 +116,65 @@ static int board_add(struct board *b, uint64_t base, uint64_t len,
 	return r;
 }
 
+/* Put a virtio device on PCI bus 0 (the board owns d from here on). */
+static int board_add_virtio(struct board *b, struct virtio_dev *d, char *err,
+			    size_t errlen)
+{
+	struct board_virtio *v;
+	int r;
+
+	if (b->nvirtio == BOARD_MAX_VIRTIO) {
+		snprintf(err, errlen, "%s: at most %d virtio devices",
+			 d->ops->name, BOARD_MAX_VIRTIO);
+		virtio_dev_destroy(d);
+		return -ENOSPC;
+	}
+	v = &b->virtio[b->nvirtio++];
+	v->dev = d;
+	r = virtio_pci_init(&v->pci, d, &virtio_pci_kvm, b->vm);
+	v->pci_made = r == 0;
+	if (!r)
+		r = pci_bus_add(&b->pci, &v->pci.pci);
+	if (r)
+		snprintf(err, errlen, "%s: %s", d->ops->name,
+			 r == -ENOSPC ? "no room on PCI bus 0" : strerror(-r));
+	else
+		log_info("board", "%s at PCI 00:%02x.0, BAR 0 at %#llx",
+			 d->ops->name, v->pci.pci.slot,
+			 (unsigned long long)pci_cfg_bar_addr(&v->pci.pci.cfg,
+							      0));
+	return r;
+}
+
+/* 10. the virtio devices, in their documented order. */
+static int board_virtio_devices(struct board *b, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (b->cfg->rng) {
+		struct virtio_rng *rng;
+		r = virtio_rng_create(&rng, &b->vm->mem);
+		if (r)
+			snprintf(err, errlen, "virtio-rng: %s", strerror(-r));
+		else
+			r = board_add_virtio(b, &rng->vdev, err, errlen);
+	}
+	return r;
+}
+
+int board_start(struct board *b, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < b->nvirtio; i++) {
+		int r = virtio_dev_start(b->virtio[i].dev);
+		if (r) {
+			snprintf(err, errlen, "%s: cannot start its thread: %s",
+				 b->virtio[i].dev->ops->name, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg)
 {
 	memset(b, 0, sizeof(*b));
@@ -187,6 +247,9 @@ int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
 		b->pci_made = true;
 		r = pci_bus_attach(&b->pci, &vm->bus, err, errlen);
 	}
+	/* 10. virtio devices */
+	if (!r)
+		r = board_virtio_devices(b, err, errlen);
 	return r;
 }
 
@@ -316,6 +379,14 @@ void board_teardown(struct board *b)
 	const struct hyve_config *cfg = b->cfg;
 	struct vm *vm = b->vm;
 
+	/* Device threads first: they send interrupts and touch RAM. */
+	for (unsigned int i = 0; i < b->nvirtio; i++)
+		virtio_dev_stop(b->virtio[i].dev);
+	for (unsigned int i = 0; i < b->nvirtio; i++) {
+		if (b->virtio[i].pci_made)
+			virtio_pci_destroy(&b->virtio[i].pci);
+		virtio_dev_destroy(b->virtio[i].dev);
+	}
 	if (b->pci_made)
 		pci_bus_destroy(&b->pci);
 	if (b->fw_made)

@@ -14,6 +14,8 @@
  *   8. debug-exit                              (with --debug-exit)
  *   9. PCI bus 0: the host bridge at 00:00.0, configuration ports
  *      0xcf8-0xcff, ECAM, the 32- and 64-bit BAR windows; INTx on GSI 16-19
+ *  10. virtio-pci devices, in slots 1, 2, ... in this order: virtio-rng
+ *      (--rng).  Each runs on its own thread (board_start).
  *
  * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
  * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
@@ -36,6 +38,7 @@
 #include "hw/rtc_cmos.h"
 #include "machine/config.h"
 #include "pci/pci.h"
+#include "virtio/pci.h"
 #include "vmm/vm.h"
 
 #define BOARD_S5_SLP_TYP 5 /* \_S5's SLP_TYP: guests/rt.c writes it too */
@@ -50,6 +53,15 @@ enum board_event {
 	BOARD_RESET,	/* 0xcf9, the i8042, the ACPI reset register */
 };
 
+#define BOARD_MAX_VIRTIO 16
+
+/* A virtio device and its PCI transport. */
+struct board_virtio {
+	struct virtio_dev *dev; /* the device's own allocation */
+	struct virtio_pci pci;
+	bool pci_made;
+};
+
 struct board {
 	struct vm *vm;
 	const struct hyve_config *cfg;
@@ -61,6 +73,8 @@ struct board {
 	struct fw_cfg fw;
 	struct debug_exit dbg;
 	struct pci_bus pci;
+	struct board_virtio virtio[BOARD_MAX_VIRTIO];
+	unsigned int nvirtio;
 	bool com1_made, rtc_made, pm_made, fw_made, pci_made;
 	enum board_event event; /* set by the callbacks, read after the stop */
 	uint64_t rsdp;		/* 0: no ACPI tables */
@@ -74,6 +88,13 @@ int board_acpi(struct board *b, char *err, size_t errlen);
 
 /* Wire every device onto the VM's bus; on failure err says which. */
 int board_wire(struct board *b, int serial_fd, char *err, size_t errlen);
+
+/*
+ * Start the devices' threads (after the stop signals are blocked, so the
+ * threads inherit the block; before the vCPUs).  On failure err says
+ * which; board_teardown stops the ones that started.
+ */
+int board_start(struct board *b, char *err, size_t errlen);
 
 /* fw_cfg's items (after board_wire): CPUs, RAM, command line, etc/e820. */
 int board_fw_cfg(struct board *b, const char *cmdline, char *err,
@@ -94,6 +115,11 @@ void board_tick(struct board *b);
 void board_save_cmos(struct board *b, uint8_t ram[128]);
 void board_load_cmos(struct board *b, const uint8_t ram[128]);
 
+/*
+ * Undo board_init and board_wire: device threads stopped first, then
+ * everything freed.  The VM must still exist (ioeventfds and irqfds are
+ * unbound through it) and its vCPUs must have stopped.
+ */
 void board_teardown(struct board *b);
 
 #endif

@@ -53,6 +53,7 @@ struct hyve_config {
 	bool host_decompress;	  /* decompress kernels and initramfs here */
 	enum config_on_reboot on_reboot;
 	const char *profile; /* --profile: RIP samples go here, or NULL */
+	bool rng;	     /* --rng: a virtio-rng device on PCI */
 };
 
 void config_defaults(struct hyve_config *cfg);

@@ -356,6 +356,8 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 	}
 	m->con_made = true;
 	r = machine_block_signals(m, err, errlen);
+	if (!r)
+		r = board_start(&m->board, err, errlen);
 	if (r)
 		return r;
 	r = vm_start(&m->vm, err, errlen);
@@ -468,18 +470,22 @@ static void machine_loop(struct machine *m)
 	}
 }
 
-/* Undo one VM (a restart keeps the image, the modules and the serial fd). */
+/*
+ * Undo one VM (a restart keeps the image, the modules and the serial fd).
+ * The board goes before the VM: its device threads touch guest RAM and
+ * its ioeventfds and irqfds are unbound through the VM.
+ */
 static void machine_teardown_vm(struct machine *m)
 {
-	if (m->vm_made)
-		vm_destroy(&m->vm);
-	m->vm_made = false;
 	if (m->con_made)
 		console_destroy(&m->con);
 	m->con_made = false;
 	if (m->board_made)
 		board_teardown(&m->board);
 	m->board_made = false;
+	if (m->vm_made)
+		vm_destroy(&m->vm);
+	m->vm_made = false;
 }
 
 static void machine_teardown(struct machine *m, bool failed)

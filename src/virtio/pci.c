@@ -36,21 +36,24 @@ enum {
 static const struct {
 	uint8_t off, len;
 } cc_fields[] = {
-	{ CC_DFSELECT, 4 },    { CC_DF, 4 },	      { CC_GFSELECT, 4 },
-	{ CC_GF, 4 },	       { CC_MSIX_CONFIG, 2 }, { CC_NUM_QUEUES, 2 },
-	{ CC_STATUS, 1 },      { CC_GENERATION, 1 },  { CC_Q_SELECT, 2 },
-	{ CC_Q_SIZE, 2 },      { CC_Q_MSIX, 2 },      { CC_Q_ENABLE, 2 },
-	{ CC_Q_NOTIFY_OFF, 2 }, { CC_Q_DESC, 8 },     { CC_Q_DRIVER, 8 },
-	{ CC_Q_DEVICE, 8 },    { CC_Q_NOTIFY_DATA, 2 }, { CC_Q_RESET, 2 },
+	{ CC_DFSELECT, 4 },	 { CC_DF, 4 },
+	{ CC_GFSELECT, 4 },	 { CC_GF, 4 },
+	{ CC_MSIX_CONFIG, 2 },	 { CC_NUM_QUEUES, 2 },
+	{ CC_STATUS, 1 },	 { CC_GENERATION, 1 },
+	{ CC_Q_SELECT, 2 },	 { CC_Q_SIZE, 2 },
+	{ CC_Q_MSIX, 2 },	 { CC_Q_ENABLE, 2 },
+	{ CC_Q_NOTIFY_OFF, 2 },	 { CC_Q_DESC, 8 },
+	{ CC_Q_DRIVER, 8 },	 { CC_Q_DEVICE, 8 },
+	{ CC_Q_NOTIFY_DATA, 2 }, { CC_Q_RESET, 2 },
 };
 
 /* struct virtio_pci_cap (4.1.4): 16 bytes; notify adds a multiplier. */
-#define CAP_TYPE   3
-#define CAP_BAR	   4
-#define CAP_ID	   5
-#define CAP_OFFSET 8
-#define CAP_LENGTH 12
-#define CAP_LEN	   16
+#define CAP_TYPE       3
+#define CAP_BAR	       4
+#define CAP_ID	       5
+#define CAP_OFFSET     8
+#define CAP_LENGTH     12
+#define CAP_LEN	       16
 #define NOTIFY_CAP_LEN 20
 #define PCICFG_DATA    16 /* struct virtio_pci_cfg_cap: pci_cfg_data */
 #define PCICFG_CAP_LEN 20
@@ -84,8 +87,7 @@ static void vp_queue_irq(struct virtio_dev *d, unsigned int q)
 
 static void vp_config_irq(struct virtio_dev *d)
 {
-	vp_irq(vp_of(d), atomic_load(&d->config_vector),
-	       VIRTIO_PCI_ISR_CONFIG);
+	vp_irq(vp_of(d), atomic_load(&d->config_vector), VIRTIO_PCI_ISR_CONFIG);
 }
 
 static const struct virtio_transport vp_transport = {
@@ -243,8 +245,8 @@ static void cc_set(struct virtio_pci *vp, unsigned int field, uint64_t v)
 	}
 }
 
-static void common_read(struct virtio_pci *vp, uint64_t off,
-			unsigned int size, uint64_t *val)
+static void common_read(struct virtio_pci *vp, uint64_t off, unsigned int size,
+			uint64_t *val)
 {
 	uint64_t out = 0;
 
@@ -266,8 +268,8 @@ static void common_read(struct virtio_pci *vp, uint64_t off,
  * A write lands in every field it overlaps, merged into the field's
  * current value: a 64-bit address written as two 32-bit halves works.
  */
-static void common_write(struct virtio_pci *vp, uint64_t off,
-			 unsigned int size, uint64_t val)
+static void common_write(struct virtio_pci *vp, uint64_t off, unsigned int size,
+			 uint64_t val)
 {
 	for (size_t i = 0; i < sizeof(cc_fields) / sizeof(cc_fields[0]); i++) {
 		unsigned int fo = cc_fields[i].off, fl = cc_fields[i].len;
@@ -280,8 +282,8 @@ static void common_write(struct virtio_pci *vp, uint64_t off,
 			if (off + b < fo || off + b >= fo + fl)
 				continue;
 			at = (unsigned int)(off + b - fo) * 8;
-			v = (v & ~(0xffULL << at)) |
-			    ((val >> (8 * b)) & 0xff) << at;
+			v = (v & ~(0xffULL << at)) | ((val >> (8 * b)) & 0xff)
+							     << at;
 		}
 		cc_set(vp, fo, v);
 	}
@@ -439,8 +441,7 @@ static bool pcicfg_window(struct virtio_pci *vp, unsigned int off,
 	       *at < VIRTIO_PCI_BAR_SIZE && l <= VIRTIO_PCI_BAR_SIZE - *at;
 }
 
-static void vp_cfg_read(struct pci_dev *pd, unsigned int off,
-			unsigned int size)
+static void vp_cfg_read(struct pci_dev *pd, unsigned int off, unsigned int size)
 {
 	struct virtio_pci *vp = (struct virtio_pci *)pd;
 	uint32_t at;
@@ -492,8 +493,8 @@ static uint32_t class_of(uint16_t device_id)
 	}
 }
 
-static int add_cap(struct pci_cfg *c, uint8_t type, uint32_t off,
-		   uint32_t len, unsigned int cap_len)
+static int add_cap(struct pci_cfg *c, uint8_t type, uint32_t off, uint32_t len,
+		   unsigned int cap_len)
 {
 	int at = pci_cfg_add_cap(c, PCI_CAP_ID_VENDOR, cap_len);
 
@@ -555,7 +556,8 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_dev *vdev,
 		r = at;
 		if (at >= 0) {
 			vp->pcicfg_cap = (unsigned int)at;
-			pci_cfg_set_wmask(c, (unsigned int)at + CAP_BAR, 1, 0xff);
+			pci_cfg_set_wmask(c, (unsigned int)at + CAP_BAR, 1,
+					  0xff);
 			pci_cfg_set_wmask(c, (unsigned int)at + CAP_OFFSET, 4,
 					  0xffffffff);
 			pci_cfg_set_wmask(c, (unsigned int)at + CAP_LENGTH, 4,

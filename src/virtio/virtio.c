@@ -129,18 +129,23 @@ static void do_reset(void *ctx)
 
 void virtio_dev_destroy(struct virtio_dev *d)
 {
-	if (!d->ops)
+	const struct virtio_dev_ops *ops = d->ops;
+
+	if (!ops)
 		return;
 	virtio_dev_stop(d);
 	do_reset(d); /* no thread now: runs here */
-	if (d->ops->destroy)
-		d->ops->destroy(d);
 	for (unsigned int i = 0; i < d->nq; i++)
 		close(d->q[i].kick_fd);
 	evloop_destroy(d->loop);
 	pthread_mutex_destroy(&d->lock);
 	free(d->q);
-	memset(d, 0, sizeof(*d));
+	d->q = NULL;
+	d->nq = 0;
+	d->loop = NULL;
+	d->ops = NULL;
+	if (ops->destroy)
+		ops->destroy(d); /* last: it may free what holds d */
 }
 
 /* Status and features ------------------------------------------------------ */
@@ -157,8 +162,7 @@ static void reset(struct virtio_dev *d)
 	int r = evloop_call(d->loop, do_reset, d);
 
 	if (r)
-		log_warn("virtio", "%s: reset: %s", d->ops->name,
-			 strerror(-r));
+		log_warn("virtio", "%s: reset: %s", d->ops->name, strerror(-r));
 	d->status = 0;
 	d->driver_features = 0;
 	atomic_store(&d->needs_reset, false);
@@ -193,10 +197,10 @@ static void do_activate(void *ctx)
 			.desc = q->desc,
 			.avail = q->driver,
 			.used = q->device,
-			.event_idx = virtio_has_feature(
-				d, VIRTIO_F_RING_EVENT_IDX),
-			.indirect = virtio_has_feature(d,
-						       VIRTIO_F_INDIRECT_DESC),
+			.event_idx =
+				virtio_has_feature(d, VIRTIO_F_RING_EVENT_IDX),
+			.indirect =
+				virtio_has_feature(d, VIRTIO_F_INDIRECT_DESC),
 		};
 		if (!q->enabled)
 			continue;
@@ -266,8 +270,8 @@ void virtio_set_driver_features(struct virtio_dev *d, uint32_t sel,
 	if (sel >= 2 || (d->status & VIRTIO_STATUS_FEATURES_OK))
 		return;
 	mask = 0xffffffffULL << (32 * sel);
-	d->driver_features = (d->driver_features & ~mask) |
-			     ((uint64_t)val << (32 * sel));
+	d->driver_features =
+		(d->driver_features & ~mask) | ((uint64_t)val << (32 * sel));
 }
 
 bool virtio_has_feature(const struct virtio_dev *d, unsigned int bit)
@@ -292,8 +296,7 @@ static struct virtio_queue *writable(struct virtio_dev *d, unsigned int q)
 	return vq;
 }
 
-void virtio_queue_set_size(struct virtio_dev *d, unsigned int q,
-			   uint16_t size)
+void virtio_queue_set_size(struct virtio_dev *d, unsigned int q, uint16_t size)
 {
 	struct virtio_queue *vq = writable(d, q);
 
@@ -301,8 +304,8 @@ void virtio_queue_set_size(struct virtio_dev *d, unsigned int q,
 		vq->size = size;
 }
 
-void virtio_queue_set_addr(struct virtio_dev *d, unsigned int q,
-			   uint64_t desc, uint64_t driver, uint64_t device)
+void virtio_queue_set_addr(struct virtio_dev *d, unsigned int q, uint64_t desc,
+			   uint64_t driver, uint64_t device)
 {
 	struct virtio_queue *vq = writable(d, q);
 

@@ -82,8 +82,8 @@ struct virtio_dev;
  * The contract of a device.  Every function is optional except notify.
  */
 struct virtio_dev_ops {
-	const char *name;   /* "virtio-rng": logs and the thread's name */
-	uint16_t device_id; /* VIRTIO_ID_* */
+	const char *name;    /* "virtio-rng": logs and the thread's name */
+	uint16_t device_id;  /* VIRTIO_ID_* */
 	uint16_t num_queues; /* 1 to VIRTIO_MAX_QUEUES */
 	uint16_t queue_max;  /* the size each queue offers: a power of 2 */
 	/*
@@ -115,7 +115,10 @@ struct virtio_dev_ops {
 	 * memory.  Called only after a successful activate.
 	 */
 	void (*reset)(struct virtio_dev *d);
-	/* main, after the thread has stopped: free the device's state. */
+	/*
+	 * main, after the thread has stopped and the core has let go of d:
+	 * free the device's state (it may free what embeds d).
+	 */
 	void (*destroy)(struct virtio_dev *d);
 };
 
@@ -145,11 +148,11 @@ struct virtio_dev {
 	const struct virtio_transport *tp;
 	void *tp_ctx;
 	pthread_mutex_t lock;
-	uint8_t status;		   /* d->lock; NEEDS_RESET lives below */
-	uint64_t features;	   /* offered: ops->features + transport */
-	uint64_t driver_features;  /* written by the driver (d->lock) */
-	atomic_bool needs_reset;   /* DEVICE_NEEDS_RESET */
-	atomic_uint generation;	   /* config_generation */
+	uint8_t status;		     /* d->lock; NEEDS_RESET lives below */
+	uint64_t features;	     /* offered: ops->features + transport */
+	uint64_t driver_features;    /* written by the driver (d->lock) */
+	atomic_bool needs_reset;     /* DEVICE_NEEDS_RESET */
+	atomic_uint generation;	     /* config_generation */
 	atomic_ushort config_vector; /* config_msix_vector */
 	bool active;		     /* device thread: activate succeeded */
 	bool started;		     /* the thread runs */
@@ -194,10 +197,9 @@ void virtio_set_driver_features(struct virtio_dev *d, uint32_t sel,
  * power of 2 or above queue_max is ignored too.
  */
 struct virtio_queue *virtio_queue(struct virtio_dev *d, unsigned int q);
-void virtio_queue_set_size(struct virtio_dev *d, unsigned int q,
-			   uint16_t size);
-void virtio_queue_set_addr(struct virtio_dev *d, unsigned int q,
-			   uint64_t desc, uint64_t driver, uint64_t device);
+void virtio_queue_set_size(struct virtio_dev *d, unsigned int q, uint16_t size);
+void virtio_queue_set_addr(struct virtio_dev *d, unsigned int q, uint64_t desc,
+			   uint64_t driver, uint64_t device);
 void virtio_queue_enable(struct virtio_dev *d, unsigned int q);
 /* The driver's bytes of the configuration space, bounds-checked. */
 void virtio_config_read(struct virtio_dev *d, uint32_t off, void *buf,
