@@ -251,6 +251,7 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_null(cfg->serial_path);
 	assert_false(cfg->debug_exit);
 	assert_false(cfg->stats);
+	assert_false(cfg->rng);
 	assert_int_equal(cfg->verbose, 0);
 	assert_true(cfg->debug_exit_port == 0x501);
 	assert_int_equal(cfg->debug_exit_size, 2);
@@ -591,6 +592,15 @@ static void test_parse_switches(void **state)
 	ERROR("unknown option '--no-host-decompress=yes'", "run",
 	      "--no-host-decompress=yes");
 	ERROR("unexpected argument 'off'", "run", "--no-host-quirks", "off");
+
+	/* --rng: a virtio-rng; it takes no value. */
+	assert_int_equal(PARSE(&p, "run", "--rng"), CLI_RUN);
+	assert_true(p.cfg.rng);
+	assert_int_equal(PARSE(&p, "run", "--rng", "--rng"), CLI_RUN);
+	assert_true(p.cfg.rng);
+	ERROR("unknown option '--rng=on' (see hyve run --help)", "run",
+	      "--rng=on");
+	ERROR("unexpected argument '1'", "run", "--rng", "1");
 }
 
 static void test_parse_on_reboot(void **state)

@@ -94,6 +94,36 @@ struct check {
 	char err[256];
 };
 
+/* The optional capabilities: filled when there, never an error. */
+static void test_check_optional(void **state)
+{
+	struct fake_kvm f;
+	struct kvm_host h;
+
+	(void)state;
+	fake_init(&f);
+	memset(&h, 0, sizeof(h));
+	kvm_check_optional(fake_ext, &f, &h);
+	assert_false(h.irqfd);
+	assert_false(h.ioeventfd);
+	assert_false(h.signal_msi);
+	assert_int_equal(h.irq_routes, 0);
+	f.caps[f.ncaps++] = (struct cap_answer){ KVM_CAP_IRQFD, "", 1 };
+	f.caps[f.ncaps++] = (struct cap_answer){ KVM_CAP_IOEVENTFD, "", 1 };
+	f.caps[f.ncaps++] =
+		(struct cap_answer){ KVM_CAP_IRQ_ROUTING, "", 4096 };
+	f.caps[f.ncaps++] = (struct cap_answer){ KVM_CAP_SIGNAL_MSI, "", 1 };
+	kvm_check_optional(fake_ext, &f, &h);
+	assert_true(h.irqfd);
+	assert_true(h.ioeventfd);
+	assert_true(h.signal_msi);
+	assert_int_equal(h.irq_routes, 4096);
+	/* A query error counts as absent. */
+	f.caps[f.ncaps - 1].value = -EIO;
+	kvm_check_optional(fake_ext, &f, &h);
+	assert_false(h.signal_msi);
+}
+
 static int run_check(struct fake_kvm *f, int version, struct check *c)
 {
 	memset(&c->host, 0, sizeof(c->host));
@@ -354,6 +384,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_ok),
+		cmocka_unit_test(test_check_optional),
 		cmocka_unit_test(test_check_version),
 		cmocka_unit_test(test_check_missing),
 		cmocka_unit_test(test_check_memslots),
