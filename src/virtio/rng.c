@@ -35,9 +35,9 @@ static void rng_notify(struct virtio_dev *d, unsigned int q)
 	struct iovec iov[VIRTIO_RNG_QUEUE_SIZE];
 	struct virtq_chain c = { .iov = iov, .iov_cap = VIRTIO_RNG_QUEUE_SIZE };
 	bool pushed = false;
-	int r;
 
-	while ((r = virtio_pop(d, q, &c)) > 0) {
+	/* Until the ring is empty, or broken (virtio_pop flags that). */
+	while (virtio_pop(d, q, &c) > 0) {
 		size_t room = VIRTIO_RNG_MAX_REQUEST, written = 0;
 
 		/* A request with a device-readable part gets nothing. */

@@ -230,8 +230,7 @@ void virtio_set_status(struct virtio_dev *d, uint8_t status)
 		reset(d);
 		return;
 	}
-	status &= (uint8_t)~VIRTIO_STATUS_NEEDS_RESET; /* the device's bit */
-	added &= (uint8_t)~VIRTIO_STATUS_NEEDS_RESET;
+	added &= (uint8_t)~VIRTIO_STATUS_NEEDS_RESET; /* the device's bit */
 	if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_ok(d)) {
 		log_info("virtio", "%s: FEATURES_OK refused (features %#llx)",
 			 d->ops->name, (unsigned long long)d->driver_features);

@@ -580,8 +580,7 @@ static void check_dsdt_text(struct fx *fx, const struct tables *t,
 	assert_int_equal(!!strstr(dsl, "QWordMemory"),
 			 c->pci.present && c->pci.mmio64_size);
 	/* The ECAM is a motherboard resource, so Linux trusts the MCFG. */
-	assert_int_equal(!!strstr(dsl, "EisaId (\"PNP0C02\")"),
-			 c->pci.present);
+	assert_int_equal(!!strstr(dsl, "EisaId (\"PNP0C02\")"), c->pci.present);
 	if (c->pci.present) {
 		char ecam[96];
 		snprintf(ecam, sizeof(ecam),
