@@ -1,11 +1,12 @@
 /*
  * mmio_unclaimed: writes and reads an MMIO address in the hole that no
- * device claims.  hyve must absorb both: the write is dropped and the read
- * returns all ones.  Also checks an unclaimed port and port 0x80.
+ * device claims (above the PCI windows and ECAM, below the SYSCALL trap).
+ * hyve must absorb both: the write is dropped and the read returns all
+ * ones.  Also checks an unclaimed port and port 0x80.
  */
 #include "rt.h"
 
-#define NOWHERE 0xd0000000ULL
+#define NOWHERE 0xf0000000ULL
 
 int main(const struct hyve_boot_info *bi)
 {

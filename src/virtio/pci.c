@@ -403,10 +403,17 @@ static void vp_bar_map(struct pci_dev *pd, unsigned int bar, uint64_t addr)
 						    i * VIRTIO_PCI_NOTIFY_MULT,
 					    2, d->q[i].kick_fd, true);
 		if (r) {
-			/* Notifications will exit to hyve instead. */
+			/*
+			 * Notifications will exit to hyve instead.  The guest
+			 * can cause this (BARs placed over each other), so it
+			 * is no warning.
+			 */
 			if (r != -ENOTSUP)
-				log_warn("virtio", "%s: ioeventfd: %s",
-					 d->ops->name, strerror(-r));
+				log_info("virtio",
+					 "%s: ioeventfd at %#llx: %s; "
+					 "notifications exit to hyve",
+					 d->ops->name, (unsigned long long)addr,
+					 strerror(-r));
 			for (unsigned int j = 0; j < i; j++)
 				vp->host->ioeventfd(
 					vp->host_ctx,

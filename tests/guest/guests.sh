@@ -92,13 +92,13 @@ test_unclaimed_logged_once_with_verbose() {
 	need_kvm || return
 	hv run --kernel "$G/mmio_unclaimed.elf" --debug-exit --verbose
 	expect_status 67 &&
-		expect_in "$err" "unclaimed MMIO write at 0xd0000000 absorbed" &&
+		expect_in "$err" "unclaimed MMIO write at 0xf0000000 absorbed" &&
 		expect_in "$err" "unclaimed port read at 0x2f8 absorbed" &&
 		expect_not_in "$err" "0x80 " || return 1
-	# The guest reads 0xd0000000 after writing it; write and read are
+	# The guest reads 0xf0000000 after writing it; write and read are
 	# one address, so it is logged once.
-	[ "$(grep -c 'at 0xd0000000 ' "$err")" -eq 1 ] ||
-		fail "0xd0000000 logged more than once"
+	[ "$(grep -c 'at 0xf0000000 ' "$err")" -eq 1 ] ||
+		fail "0xf0000000 logged more than once"
 }
 
 test_string_io() {
