@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "arch/x86/memmap.h"
 #include "pci/pci.h"
 
 #define ECAM  0xe0000000ULL
@@ -459,16 +460,40 @@ static void test_attach_clash(void **state)
 	assert_non_null(strstr(err, "pci-config at 0xcf8"));
 }
 
+/* The 64-bit window starts above RAM, on a 1 GiB boundary, at 4 GiB or up. */
+static void test_mmio64_window_above_ram(void **state)
+{
+	(void)state;
+	assert_int_equal(memmap_pci_mmio64_base(256ULL << 20), 4ULL << 30);
+	assert_int_equal(memmap_pci_mmio64_base(3ULL << 30), 4ULL << 30);
+	assert_int_equal(memmap_pci_mmio64_base(4ULL << 30), 4ULL << 30);
+	assert_int_equal(memmap_pci_mmio64_base((4ULL << 30) + 4096),
+			 5ULL << 30);
+	/* 64 GiB of RAM ends at 65 GiB (3 below the hole, 61 above). */
+	assert_int_equal(memmap_pci_mmio64_base(65ULL << 30), 65ULL << 30);
+	/* The 32-bit window, the ECAM and the hole's other tenants apart. */
+	assert_true(MEMMAP_PCI_MMIO32 >= MEMMAP_HOLE_START);
+	assert_true(MEMMAP_PCI_MMIO32 + MEMMAP_PCI_MMIO32_SIZE <=
+		    MEMMAP_PCI_ECAM);
+	assert_true(MEMMAP_PCI_ECAM + MEMMAP_PCI_ECAM_SIZE <= MEMMAP_TRAP_GPA);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_config_address), T(test_host_bridge),
-		T(test_ecam),		T(test_bar_placement),
-		T(test_bar_dispatch),	T(test_guest_moves_bar),
-		T(test_intx_shared),	T(test_bus_full),
-		T(test_window_full),	T(test_attach_clash),
+		T(test_config_address),
+		T(test_host_bridge),
+		T(test_ecam),
+		T(test_bar_placement),
+		T(test_bar_dispatch),
+		T(test_guest_moves_bar),
+		T(test_intx_shared),
+		T(test_bus_full),
+		T(test_window_full),
+		T(test_attach_clash),
+		cmocka_unit_test(test_mmio64_window_above_ram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
