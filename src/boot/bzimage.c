@@ -192,8 +192,10 @@ static int bzimage_decompress(struct loader_file *f, void **out,
 	}
 	fmt = decompress_detect(payload, bz->payload_length);
 	if (fmt == DECOMPRESS_UNKNOWN || fmt == DECOMPRESS_NONE) {
-		snprintf(f->how, sizeof(f->how),
-			 "the payload's compression is unknown to hyve");
+		snprintf(f->how, sizeof(f->how), "%s",
+			 bz->payload_length
+				 ? "the payload's compression is unknown to hyve"
+				 : "the setup header names no payload");
 		free(payload);
 		return 0;
 	}

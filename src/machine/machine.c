@@ -44,6 +44,7 @@
 #include "boot/boot.h"
 #include "boot/initramfs.h"
 #include "boot/loader.h"
+#include "arch/x86/memmap.h"
 #include "machine/board.h"
 #include "machine/console.h"
 #include "machine/quirks.h"
@@ -54,7 +55,8 @@
 #include "vmm/vm.h"
 
 #define ERRLEN	   512
-#define CMDLINE_SZ 4096
+/* The longest command line any protocol takes, and what hyve adds. */
+#define CMDLINE_SZ (MEMMAP_CMDLINE_MAX + QUIRKS_CMDLINE_MAX)
 
 struct machine {
 	const struct hyve_config *cfg;
@@ -142,6 +144,12 @@ static int machine_host(struct machine *m, char *err, size_t errlen)
 	bool cached = false;
 	int r;
 
+	if (strlen(cfg->cmdline) >= MEMMAP_CMDLINE_MAX) {
+		snprintf(err, errlen, "--cmdline is %zu bytes; hyve takes at "
+				      "most %llu",
+			 strlen(cfg->cmdline), MEMMAP_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
 	r = config_check_memory(cfg->memory, machine_host_ram(), err, errlen);
 	if (!r)
 		r = kvm_open("/dev/kvm", &m->kvm, err, errlen);
@@ -200,6 +208,9 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 	r = boot_setup(&m->vm.mem,
 		       &(struct boot_plan){ .img = &img,
 					    .cmdline = m->cmdline,
+					    .cmdline_added =
+						    strlen(m->cmdline) -
+						    strlen(cfg->cmdline),
 					    .cpus = cfg->cpus,
 					    .mods = m->mods,
 					    .nmods = m->nmods,

@@ -483,6 +483,9 @@ static void test_pvh(void **state)
 	assert_int_equal(fx->regs.rbx, 0x3000);
 	check_prot32(fx);
 	check_tables(fx);
+	/* pvh.rst: TR base 0, limit 0x67. */
+	assert_int_equal(fx->sregs.tr.base, 0);
+	assert_int_equal(fx->sregs.tr.limit, 0x67);
 
 	/* hvm_start_info at 0x3000 (start_info.h offsets). */
 	assert_int_equal(rd32(si + 0), 0x336ec578);
