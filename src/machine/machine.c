@@ -613,9 +613,9 @@ int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 		goto out;
 	for (;;) {
 		status = machine_run_vm(m, err, sizeof(err), &failed);
+		/* 14 comes only from a reset (status.h), whatever its source. */
 		if (failed || status != HYVE_EXIT_REBOOT ||
-		    cfg->on_reboot != CONFIG_REBOOT_RESTART ||
-		    m->board.event != BOARD_RESET)
+		    cfg->on_reboot != CONFIG_REBOOT_RESTART)
 			break;
 		board_save_cmos(&m->board, m->cmos);
 		m->have_cmos = true;
