@@ -437,7 +437,7 @@ static int machine_timeout(struct machine *m, int64_t next_watch)
 /* main's thread from vm_go to the stop: input, signals, timers, the stop. */
 static void machine_loop(struct machine *m)
 {
-	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_N };
+	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_WAKE, P_N };
 	const int tick =
 		m->vm.opt.profile ? MACHINE_PROFILE_MS : VM_WATCHDOG_MS;
 	int64_t next_watch = machine_now_ms() + tick;
@@ -448,6 +448,8 @@ static void machine_loop(struct machine *m)
 			[P_SIG] = { .fd = m->sig_fd, .events = POLLIN },
 			[P_IN] = { .fd = -1, .events = POLLIN },
 			[P_ROOM] = { .fd = -1, .events = POLLIN },
+			[P_WAKE] = { .fd = board_wake_fd(&m->board),
+				     .events = POLLIN },
 		};
 		if (console_wants_input(&m->con))
 			pfd[P_IN].fd = m->con.fd;
@@ -467,6 +469,8 @@ static void machine_loop(struct machine *m)
 			vm_request_stop(&m->vm, HYVE_EXIT_OK, "Ctrl-A x");
 		if (pfd[P_ROOM].revents & POLLIN)
 			console_feed(&m->con);
+		if (pfd[P_WAKE].revents & POLLIN)
+			board_wake_ack(&m->board);
 		board_tick(&m->board);
 		if ((m->vm.opt.vmcall_watchdog || m->vm.opt.profile) &&
 		    machine_now_ms() >= next_watch) {
