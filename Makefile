@@ -121,13 +121,18 @@ bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run
 
+# Linux boot times, hyve against QEMU (bench/linux; tens of minutes here).
+bench-linux: deps-bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	bench/linux
+
 # The long Linux test: Debian's stock cloud kernel to /init (tens of
 # minutes here; CI runs it when it fits).
 test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock
 
-.PHONY: deps-build deps-test deps-bench test-linux-stock
+.PHONY: deps-build deps-test deps-bench test-linux-stock bench-linux
 deps-build:
 	$(Q)scripts/deps build
 deps-test:
