@@ -255,11 +255,12 @@ int boot_setup(const struct guest_mem *gm, const struct boot_plan *plan,
 	memset(placed, 0, sizeof(*placed));
 	if (img->entry_kind == LOADER_ENTRY_HYVE64) {
 		if (plan->nmods) {
-			snprintf(err, errlen,
-				 "--initramfs: an image in hyve's own %s format "
-				 "has no way to take one (use a Linux, PVH or "
-				 "Multiboot kernel)",
-				 loader_format_name(img->format));
+			snprintf(
+				err, errlen,
+				"--initramfs: an image in hyve's own %s format "
+				"has no way to take one (use a Linux, PVH or "
+				"Multiboot kernel)",
+				loader_format_name(img->format));
 			return -EINVAL;
 		}
 		r = boot64_setup(gm, plan->cpus, plan->cmdline, err, errlen);

@@ -54,7 +54,7 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-#define ERRLEN	   512
+#define ERRLEN 512
 /* The longest command line any protocol takes, and what hyve adds. */
 #define CMDLINE_SZ (MEMMAP_CMDLINE_MAX + QUIRKS_CMDLINE_MAX)
 
@@ -145,8 +145,9 @@ static int machine_host(struct machine *m, char *err, size_t errlen)
 	int r;
 
 	if (strlen(cfg->cmdline) >= MEMMAP_CMDLINE_MAX) {
-		snprintf(err, errlen, "--cmdline is %zu bytes; hyve takes at "
-				      "most %llu",
+		snprintf(err, errlen,
+			 "--cmdline is %zu bytes; hyve takes at "
+			 "most %llu",
 			 strlen(cfg->cmdline), MEMMAP_CMDLINE_MAX - 1);
 		return -E2BIG;
 	}
@@ -205,17 +206,17 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 		return -errno;
 	}
-	r = boot_setup(&m->vm.mem,
-		       &(struct boot_plan){ .img = &img,
-					    .cmdline = m->cmdline,
-					    .cmdline_added =
-						    strlen(m->cmdline) -
-						    strlen(cfg->cmdline),
-					    .cpus = cfg->cpus,
-					    .mods = m->mods,
-					    .nmods = m->nmods,
-					    .rsdp = m->board.rsdp },
-		       &regs, &sregs, &placed, err, errlen);
+	r = boot_setup(
+		&m->vm.mem,
+		&(struct boot_plan){ .img = &img,
+				     .cmdline = m->cmdline,
+				     .cmdline_added = strlen(m->cmdline) -
+						      strlen(cfg->cmdline),
+				     .cpus = cfg->cpus,
+				     .mods = m->mods,
+				     .nmods = m->nmods,
+				     .rsdp = m->board.rsdp },
+		&regs, &sregs, &placed, err, errlen);
 	for (unsigned int i = 0; !r && i < m->nmods; i++)
 		log_info("boot", "module %u: %s at %#" PRIx64 " (%zu bytes)", i,
 			 m->mods[i].name, placed.mod_addr[i], m->mods[i].size);

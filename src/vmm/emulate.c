@@ -105,12 +105,13 @@ static int emulate_put(struct vcpu *v, const struct complete_cpu *cpu)
 static void *emulate_get_xsave(struct vcpu *v, size_t *size)
 {
 	int big = ioctl(v->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-	size_t n = big > (int)sizeof(struct kvm_xsave) ? (size_t)big
-						       : sizeof(struct kvm_xsave);
+	size_t n = big > (int)sizeof(struct kvm_xsave)
+			   ? (size_t)big
+			   : sizeof(struct kvm_xsave);
 	void *x = calloc(1, n);
 
-	if (x && ioctl(v->fd, big > 0 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, x) <
-			 0) {
+	if (x &&
+	    ioctl(v->fd, big > 0 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, x) < 0) {
 		free(x);
 		return NULL;
 	}

@@ -80,9 +80,9 @@ static unsigned int vm_isa_routes(struct kvm_irq_routing_entry *e)
 			e[n++] = (struct kvm_irq_routing_entry){
 				.gsi = gsi,
 				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { .irqchip = gsi < 8
-					       ? KVM_IRQCHIP_PIC_MASTER
-					       : KVM_IRQCHIP_PIC_SLAVE,
+				.u.irqchip = { .irqchip =
+						       gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+							       : KVM_IRQCHIP_PIC_SLAVE,
 					       .pin = gsi % 8 },
 			};
 		e[n++] = (struct kvm_irq_routing_entry){

@@ -27,7 +27,7 @@
 #include "vmm/mem.h"
 #include "vmm/report.h"
 
-#define VM_MAX_VCPUS  255 /* xAPIC IDs 0-254; 255 is the broadcast */
+#define VM_MAX_VCPUS  255	   /* xAPIC IDs 0-254; 255 is the broadcast */
 #define VM_VCPU_STACK (256u << 10) /* bytes of stack per vCPU thread */
 
 struct exit_stat {
@@ -145,8 +145,8 @@ int vm_write_profile(const struct vm *vm, const char *path);
  * routes for PCI devices, GSIs from VM_IOAPIC_PINS up).  Any thread; calls
  * are serialised by vm->lock.  0 or a negative errno.
  */
-#define VM_IOAPIC_PINS	     24 /* KVM's IOAPIC */
-#define VM_ISA_ROUTES	     (VM_IOAPIC_PINS + 15)
+#define VM_IOAPIC_PINS	    24 /* KVM's IOAPIC */
+#define VM_ISA_ROUTES	    (VM_IOAPIC_PINS + 15)
 #define VM_MAX_EXTRA_ROUTES 1024
 int vm_set_irq_routes(struct vm *vm, const struct kvm_irq_routing_entry *extra,
 		      unsigned int nextra);

@@ -280,21 +280,25 @@ static void test_hyve64_no_modules(void **state)
 	module(fx, 0, "initrd.img", 0x1000);
 	img_hyve64(fx, LOADER_RAW);
 	assert_int_equal(boot(fx, "", 1), -EINVAL);
-	assert_string_equal(fx->err, "--initramfs: an image in hyve's own raw format "
+	assert_string_equal(fx->err,
+			    "--initramfs: an image in hyve's own raw format "
 			    "has no way to "
-				     "take one (use a Linux, PVH or Multiboot "
-				     "kernel)");
+			    "take one (use a Linux, PVH or Multiboot "
+			    "kernel)");
 	img_hyve64(fx, LOADER_ELF);
 	assert_int_equal(boot(fx, "", 1), -EINVAL);
-	assert_string_equal(fx->err, "--initramfs: an image in hyve's own elf format "
+	assert_string_equal(fx->err,
+			    "--initramfs: an image in hyve's own elf format "
 			    "has no way to "
-				     "take one (use a Linux, PVH or Multiboot "
-				     "kernel)");
+			    "take one (use a Linux, PVH or Multiboot "
+			    "kernel)");
 	ram_assert_all(&fx->ram, 0, RAM_SIZE, 0);
 
 	img_hyve64(fx, LOADER_RAW);
 	assert_int_equal(boot(fx, "", BOOT_MAX_MODULES + 1), -EINVAL);
-	assert_contains(fx->err, "--initramfs: an image in hyve's own raw format has no way");
+	assert_contains(
+		fx->err,
+		"--initramfs: an image in hyve's own raw format has no way");
 }
 
 /* Linux 64-bit boot protocol ---------------------------------------------- */

@@ -37,8 +37,8 @@ struct fixture {
 	struct iobus bus;
 	struct rtc_cmos rtc;
 	int64_t now;
-	bool level;	   /* the IRQ line as the callbacks said */
-	unsigned int nirq; /* irq calls so far */
+	bool level;	       /* the IRQ line as the callbacks said */
+	unsigned int nirq;     /* irq calls so far */
 	unsigned int nresched; /* reschedule calls so far */
 };
 
