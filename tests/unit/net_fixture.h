@@ -177,7 +177,8 @@ static inline size_t fx_tcp(uint8_t *f, const uint8_t *dmac,
 	t[12] = 5 << 4;
 	t[13] = flags;
 	put16(t + 14, 65535);
-	memcpy(t + 20, data, n);
+	if (n)
+		memcpy(t + 20, data, n);
 	put16(t + 16,
 	      csum_fold(csum_add(pseudo_sum(sip, dip, 6, 20 + n), t, 20 + n)));
 	return ETH_HLEN + 20 + 20 + n;
@@ -288,7 +289,11 @@ static void fx_rx_ready(void *ctx)
 		/* 11 bytes, then the rest: num_buffers straddles them. */
 		struct iovec iov[2] = { { buf, 11 },
 					{ buf + 11, sizeof(buf) - 11 } };
-		ssize_t r = fx->nb->ops->recv(fx->nb, iov, 2);
+		ssize_t r;
+
+		/* What the backend leaves unwritten shows as 0xa5. */
+		memset(buf, 0xa5, 64);
+		r = fx->nb->ops->recv(fx->nb, iov, 2);
 
 		if (r == -EAGAIN)
 			break;
