@@ -132,13 +132,56 @@ test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock
 
-.PHONY: deps-build deps-test deps-bench test-linux-stock
+.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock
 deps-build:
 	$(Q)scripts/deps build
 deps-test:
 	$(Q)scripts/deps test
 deps-bench:
 	$(Q)scripts/deps bench
+deps-fuzz:
+	$(Q)scripts/deps fuzz
+
+# Fuzzing: each fuzz/fuzz_NAME.c is a libFuzzer target (adding one is
+# adding the file).  `make fuzz` builds them with clang, ASan and UBSan into
+# build/fuzz/ against a libhyve built the same way, and runs each for
+# FUZZ_SECONDS from its seeds in fuzz/corpus/NAME/ (read only; new inputs go
+# to build/fuzz/corpus/NAME/, crashes to build/fuzz/NAME-crash-*).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS ?= # more libFuzzer options, e.g. -jobs=2 or -max_len=8192
+FUZZ_B := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_B)/obj/%.o)
+
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(HYVE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link \
+		$(FUZZ_SAN) -c $< -o $@
+$(FUZZ_B)/libhyve.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_B)/libhyve.a
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(HYVE_CFLAGS) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
+		-MF $(FUZZ_B)/.$(notdir $@).d $< $(FUZZ_B)/libhyve.a -o $@ \
+		$(HYVE_LDLIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps-fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t && \
+		echo "  RUN     $$t ($(FUZZ_SECONDS) s)" && \
+		$(FUZZ_B)/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- \
+			$(FUZZ_FLAGS) \
+			$(FUZZ_B)/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 # The clang static analyzer over every source file; any finding fails.
 analyze:
@@ -149,10 +192,12 @@ analyze:
 			"$$f" -o /dev/null || exit 1; \
 	done
 
+FORMAT_SRCS = $(SRCS) $(wildcard src/*/*.h src/*/*/*.h) $(UNIT_SRCS) \
+	$(wildcard fuzz/*.c)
 format:
-	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*/*/*.h) $(UNIT_SRCS)
+	clang-format -i $(FORMAT_SRCS)
 format-check:
-	clang-format --dry-run -Werror $(SRCS) $(wildcard src/*/*.h src/*/*/*.h) $(UNIT_SRCS)
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf build
