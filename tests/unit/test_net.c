@@ -17,7 +17,6 @@
 #include <linux/virtio_net.h>
 
 #include "backend/net.h"
-#include "evloop_stub.h" /* net.c pulls in the backends */
 
 #define F(bit) (1ULL << (bit))
 

@@ -27,7 +27,6 @@
 
 #include "backend/net.h"
 #include "backend/slirp.h"
-#include "evloop_stub.h"
 #include "net_fixture.h"
 
 static char err[256];

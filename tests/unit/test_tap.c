@@ -40,7 +40,6 @@
 
 #include "backend/net.h"
 #include "backend/tap.h"
-#include "evloop_stub.h"
 #include "net_fixture.h"
 
 #define SKIP_STATUS 77
