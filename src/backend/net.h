@@ -87,10 +87,13 @@ struct net_backend_ops {
 	int (*send)(struct net_backend *nb, const struct iovec *iov,
 		    unsigned int niov);
 	/*
-	 * Receive one frame into iov: the header (num_buffers set to 1),
-	 * then the frame.  Returns the bytes written, -EAGAIN when nothing
-	 * waits, -EMSGSIZE when the frame did not fit (it is dropped), or
-	 * -EINVAL when iov cannot hold a header (nothing is taken).
+	 * Receive one frame into iov: the header (num_buffers set to 1; the
+	 * device changes it if it spreads a frame over several chains), then
+	 * the frame.  Returns the bytes written, -EAGAIN when nothing waits
+	 * (or the backend has failed, which it logs), -EMSGSIZE when the
+	 * frame did not fit (it is dropped; iov may have been written),
+	 * -EINVAL when iov cannot hold a header (nothing is taken), or
+	 * -ENOMEM.
 	 */
 	ssize_t (*recv)(struct net_backend *nb, const struct iovec *iov,
 			unsigned int niov);
@@ -106,7 +109,11 @@ struct net_backend_ops {
 	void (*destroy)(struct net_backend *nb);
 };
 
-/* The part every backend embeds first; the device reads it. */
+/*
+ * The part every backend embeds first; the device reads it.  ops, kind,
+ * loop and the two offload sets are fixed at open (any thread may read
+ * them); the rest follows the rules above.
+ */
 struct net_backend {
 	const struct net_backend_ops *ops;
 	const char *kind; /* "tap" or "user", for messages */
@@ -134,7 +141,11 @@ enum net_kind {
 
 #define NET_HOSTFWD_MAX 32
 
-/* One `--net` option, parsed. */
+/*
+ * One `--net` option, parsed.  The MAC is the device's (virtio-net's mac
+ * field): the backends do not use it.  Without mac=, the device takes one
+ * from net_mac_generate.
+ */
 struct net_config {
 	enum net_kind kind;
 	char ifname[IFNAMSIZ]; /* NET_TAP */
