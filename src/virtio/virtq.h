@@ -67,7 +67,7 @@ struct virtq {
  * RAM.  Zero-length descriptors are skipped.
  */
 struct virtq_chain {
-	uint16_t head;	 /* the id to give back to virtq_push */
+	uint16_t head; /* the id to give back to virtq_push */
 	unsigned int nout, nin;
 	uint64_t out_len, in_len; /* byte totals of each part */
 	struct iovec *iov;	  /* the caller's array ... */
