@@ -443,6 +443,7 @@ static void test_mxcsr(void **state)
 	before = c;
 	RUN(&c, DECODE_STMXCSR, 0x0f, 0xae, 0x18);
 	assert_fault_only(&c, &before, X86_EXC_GP, true);
+	put(DATA, 0x1f80, 4);
 	RUN(&c, DECODE_LDMXCSR, 0x0f, 0xae, 0x10);
 	assert_no_fault(&c);
 }
