@@ -33,8 +33,9 @@ CFLAGS ?= -O2 -g
 override HYVE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc \
 	-MMD -MP -DHYVE_VERSION='"$(VERSION)"' $(SAN)
 override HYVE_LDFLAGS := $(SAN)
-# Debian's decompressors, for kernels and initramfs images (boot/decompress.c).
-override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2
+# Debian's decompressors, for kernels and initramfs images (boot/decompress.c);
+# liburing for the block backend (backend/disk_uring.c).
+override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2 -luring
 
 SRCS := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 MAIN_SRC := src/cli/main.c
