@@ -25,10 +25,10 @@
 struct disk_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	struct disk_req *todo, **todo_tail; /* under lock */
-	struct disk_req *done, **done_tail; /* under lock */
-	unsigned int nthreads, nidle, max;  /* under lock */
-	bool stop;			    /* under lock */
+	struct disk_req *todo, **todo_tail;	  /* under lock */
+	struct disk_req *done, **done_tail;	  /* under lock */
+	unsigned int ntodo, nthreads, nidle, max; /* under lock */
+	bool stop;				  /* under lock */
 	int fd, efd;
 	pthread_t tid[DISK_POOL_THREADS];
 };
@@ -86,6 +86,7 @@ static void *disk_pool_worker(void *arg)
 			break; /* stopping, and nothing left */
 		r = p->todo;
 		p->todo = r->next;
+		p->ntodo--;
 		if (!p->todo)
 			p->todo_tail = &p->todo;
 		pthread_mutex_unlock(&p->lock);
@@ -164,12 +165,14 @@ int disk_pool_submit(struct disk_pool *p, struct disk_req *r)
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->nidle == 0 && p->nthreads < p->max)
+	/* Idle workers already woken for earlier steps do not count. */
+	if (p->ntodo >= p->nidle && p->nthreads < p->max)
 		rc = disk_pool_grow(p);
 	if (rc == 0) {
 		r->next = NULL;
 		*p->todo_tail = r;
 		p->todo_tail = &r->next;
+		p->ntodo++;
 		pthread_cond_signal(&p->work);
 	}
 	pthread_mutex_unlock(&p->lock);

@@ -25,13 +25,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/loop.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1226,6 +1231,81 @@ static void test_engine_env(void **state)
 	disk_queue_destroy(q);
 }
 
+/*
+ * Where seccomp refuses io_uring_setup (as a sandbox may), AUTO falls back
+ * to worker threads and I/O works; a demand for io_uring fails in one
+ * line.  In a child, since a filter cannot be taken off.
+ */
+static int child_fallback(const char *path)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
+				   .filter = f };
+	const struct disk_opts uring = { .engine = DISK_ENGINE_URING };
+	struct pollfd p = { .events = POLLIN };
+	struct disk_queue *q;
+	struct disk *d;
+	char err[512], buf[4096] = "hello", got[4096];
+	struct iovec v = { buf, sizeof(buf) };
+	struct done c = { 0 };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return 10;
+	if (disk_open(&d, path, &uring, err, sizeof(err)))
+		return 11;
+	if (disk_queue_create(d, &q, err, sizeof(err)) != -ENOSYS ||
+	    !strstr(err, ": io_uring: Function not implemented"))
+		return 12;
+	disk_close(d);
+	if (disk_open(&d, path, NULL, err, sizeof(err)) ||
+	    disk_queue_create(d, &q, err, sizeof(err)))
+		return 13;
+	if (disk_queue_engine(q) != DISK_ENGINE_THREAD)
+		return 14;
+	p.fd = disk_queue_fd(q);
+	if (disk_write(q, 4096, &v, 1, on_done, &c))
+		return 15;
+	while (disk_queue_inflight(q) > 0)
+		if (poll(&p, 1, WAIT_MS) != 1 || !disk_complete(q))
+			return 16;
+	v.iov_base = got;
+	if (c.res != 4096 || disk_read(q, 4096, &v, 1, on_done, &c))
+		return 17;
+	disk_drain(q);
+	if (c.calls != 2 || c.res != 4096 || memcmp(got, buf, sizeof(buf)))
+		return 18;
+	disk_queue_destroy(q);
+	disk_close(d);
+	return 0;
+}
+
+static void test_auto_fallback(void **state)
+{
+	struct fx *fx = *state;
+	int status;
+	pid_t pid;
+
+	make_image(fx->path, MIB, false);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_fallback(fx->path));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Each I/O test twice, named after its engine. */
 #define ON(f, e, name)                                                         \
 	{                                                                      \
@@ -1259,6 +1339,7 @@ int main(void)
 		ONCE(test_open_errors),
 		ONCE(test_open_permission),
 		ONCE(test_engine_env),
+		ONCE(test_auto_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
