@@ -13,14 +13,19 @@
  *                      a worker-thread pool) and an eventfd.  It belongs to
  *                      one thread at a time, its owner (a device thread):
  *                      only the owner submits, completes, plugs or drains.
- *                      Nothing on that path locks.  disk_queue_create may
+ *                      Queues share no lock (io_uring takes none; the
+ *                      thread engine's pool has its own mutex between the
+ *                      owner and its workers).  disk_queue_create may
  *                      run on main before the device thread starts (the
  *                      thread's creation hands the queue over).
  *
  * Multiqueue: a device thread that serves several virtqueues of one disk
  * uses one disk_queue for all of them; a device that spreads its queues
  * over several threads makes one disk_queue per thread.  The queues of one
- * disk share its fd, on which the kernel serialises nothing we need.
+ * disk share its fd: positioned I/O (preadv, pwritev) needs no shared
+ * file offset, so nothing is serialised between them.  vCPU threads never
+ * call in here: a guest's notification wakes the device thread, which
+ * submits.
  *
  * Engines: io_uring (liburing) by default; a pool of up to
  * DISK_POOL_THREADS worker threads per queue where io_uring is unavailable
