@@ -197,7 +197,9 @@ int disk_write_zeroes(struct disk_queue *q, uint64_t off, uint64_t len,
 /*
  * Reap what the engine finished, resubmit short transfers, run the
  * callbacks of finished requests.  Reads the eventfd, so a level-triggered
- * loop stops firing.  Returns the number of callbacks run.  Owner only.
+ * loop stops firing; a wakeup may find nothing (its completion was reaped
+ * by the pass before), and then 0 callbacks run.  Returns the number of
+ * callbacks run.  Owner only.
  */
 unsigned int disk_complete(struct disk_queue *q);
 /*
