@@ -34,9 +34,10 @@ override HYVE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc \
 	-MMD -MP -DHYVE_VERSION='"$(VERSION)"' $(SAN)
 override HYVE_LDFLAGS := $(SAN)
 # Debian's decompressors, for kernels and initramfs images (boot/decompress.c),
-# liburing for the block backend (backend/disk_uring.c), and libslirp for the user-mode network (backend/slirp.c).  Debian's slirp.pc
-# names glib-2.0, whose -dev package libslirp-dev does not pull in, and hyve
-# uses no glib: without it, -lslirp is all pkg-config would have said.
+# liburing for the block backend (backend/disk_uring.c), and libslirp for the
+# user-mode network (backend/slirp.c).  Debian's slirp.pc names glib-2.0,
+# whose -dev package libslirp-dev does not pull in, and hyve uses no glib:
+# without it, -lslirp is all pkg-config would have said.
 SLIRP_LIBS := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
 override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2 -luring \
 	$(SLIRP_LIBS)
