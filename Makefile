@@ -33,8 +33,14 @@ CFLAGS ?= -O2 -g
 override HYVE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc \
 	-MMD -MP -DHYVE_VERSION='"$(VERSION)"' $(SAN)
 override HYVE_LDFLAGS := $(SAN)
-# Debian's decompressors, for kernels and initramfs images (boot/decompress.c).
-override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2
+# Debian's decompressors, for kernels and initramfs images (boot/decompress.c),
+# liburing for the block backend (backend/disk_uring.c), and libslirp for the
+# user-mode network (backend/slirp.c).  Debian's slirp.pc names glib-2.0,
+# whose -dev package libslirp-dev does not pull in, and hyve uses no glib:
+# without it, -lslirp is all pkg-config would have said.
+SLIRP_LIBS := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
+override HYVE_LDLIBS := -lpthread -lz -llzma -llz4 -lzstd -lbz2 -llzo2 -luring \
+	$(SLIRP_LIBS)
 
 SRCS := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 MAIN_SRC := src/cli/main.c
@@ -121,13 +127,18 @@ bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run
 
+# Linux boot times, hyve against QEMU (bench/linux; tens of minutes here).
+bench-linux: deps-bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	bench/linux
+
 # The long Linux test: Debian's stock cloud kernel to /init (tens of
 # minutes here; CI runs it when it fits).
 test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock
 
-.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock
+.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock bench-linux
 deps-build:
 	$(Q)scripts/deps build
 deps-test:

@@ -2,10 +2,12 @@
 # bench/run needs is in BENCH_BINS:
 #   rawkvm    the smallest KVM runner of the flat guests (the baseline)
 #   measure   runs a command N times; wall time, peak RSS, exit status check
+#   stamp     runs a command once; when its output first shows each marker
 #   qemu_*.elf  the benchmark guests again, as PVH ELF images for QEMU
 #             (bench/pvh_entry.S, then bench/qemu_NAME.S)
 BENCH_QEMU_GUESTS := build/bench/qemu_exit.elf build/bench/qemu_pio.elf
-BENCH_BINS := build/bench/rawkvm build/bench/measure $(BENCH_QEMU_GUESTS)
+BENCH_BINS := build/bench/rawkvm build/bench/measure build/bench/stamp \
+	$(BENCH_QEMU_GUESTS)
 
 build/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

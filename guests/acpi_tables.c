@@ -83,8 +83,8 @@ static uint32_t table(uint64_t a)
 	for (int i = 0; i < 4; i++)
 		sig[i] = (char)mmio_read8(a + (uint64_t)i);
 	bool good = len >= 36 && len < 0x20000 && sum(a, len) == 0;
-	rt_printf("acpi: %s at %#lx, %u bytes, revision %u, checksum %s\n",
-		  sig, a, len, mmio_read8(a + 8), good ? "ok" : "BAD");
+	rt_printf("acpi: %s at %#lx, %u bytes, revision %u, checksum %s\n", sig,
+		  a, len, mmio_read8(a + 8), good ? "ok" : "BAD");
 	check(good, "table checksum");
 	return good ? len : 0;
 }
@@ -156,10 +156,11 @@ static void madt(uint64_t a, uint32_t len, unsigned int cpus)
 			check(rd32(p + 4) == 0xfec00000, "I/O APIC address");
 			break;
 		case 2: /* Interrupt Source Override */
-			rt_printf("acpi: MADT: override bus %u irq %u -> gsi %u "
-				  "flags %#x\n",
-				  mmio_read8(p + 2), mmio_read8(p + 3),
-				  rd32(p + 4), rd16(p + 8));
+			rt_printf(
+				"acpi: MADT: override bus %u irq %u -> gsi %u "
+				"flags %#x\n",
+				mmio_read8(p + 2), mmio_read8(p + 3),
+				rd32(p + 4), rd16(p + 8));
 			if (mmio_read8(p + 3) == 0 && rd32(p + 4) == 2)
 				irq0 = true;
 			break;
@@ -172,8 +173,7 @@ static void madt(uint64_t a, uint32_t len, unsigned int cpus)
 		}
 		p += l;
 	}
-	rt_printf("acpi: MADT: %u local APICs, %u I/O APIC\n", lapics,
-		  ioapics);
+	rt_printf("acpi: MADT: %u local APICs, %u I/O APIC\n", lapics, ioapics);
 	check(lapics == cpus, "one local APIC per vCPU");
 	check(ioapics == 1, "one I/O APIC");
 	check(irq0, "the IRQ 0 -> GSI 2 override");

@@ -66,7 +66,8 @@ static void check_cpu(void)
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_EFER));
-	rt_printf("bz: rsi=%#lx rdi=%#lx rsp=%#lx rflags=%#lx\n", rt_boot_rsi, rt_boot_rdi, rt_boot_rsp, rt_boot_rflags);
+	rt_printf("bz: rsi=%#lx rdi=%#lx rsp=%#lx rflags=%#lx\n", rt_boot_rsi,
+		  rt_boot_rdi, rt_boot_rsp, rt_boot_rflags);
 	rt_printf("bz: cs=%#x ds=%#x es=%#x ss=%#x efer=%#x cr0=%#lx "
 		  "cr4=%#lx\n",
 		  rt_boot_cs, rt_boot_ds, rt_boot_es, rt_boot_ss, lo, cr0, cr4);
@@ -76,8 +77,8 @@ static void check_cpu(void)
 	bp_check(rt_boot_cs == BOOT_CS, "CS %#x, not __BOOT_CS", rt_boot_cs);
 	bp_check(rt_boot_ds == BOOT_DS && rt_boot_es == BOOT_DS &&
 			 rt_boot_ss == BOOT_DS,
-		 "DS/ES/SS %#x/%#x/%#x, not __BOOT_DS", rt_boot_ds,
-		 rt_boot_es, rt_boot_ss);
+		 "DS/ES/SS %#x/%#x/%#x, not __BOOT_DS", rt_boot_ds, rt_boot_es,
+		 rt_boot_ss);
 	if (bp_gdt_desc(gdtr.base, gdtr.limit, BOOT_CS, &cs)) {
 		bp_print_desc("bz: gdt", BOOT_CS, &cs);
 		bp_check(cs.p && cs.s && (cs.type & 0xa) == 0xa && cs.l &&
@@ -117,17 +118,15 @@ static void check_header(const uint8_t *zp)
 		  "xloadflags=%#x\n",
 		  zp8(zp, 0x210), zp8(zp, 0x211), zp32(zp, 0x214),
 		  zp16(zp, 0x236));
-	bp_check(zp8(zp, 0x210) == 0xff, "type_of_loader %#x",
-		 zp8(zp, 0x210));
+	bp_check(zp8(zp, 0x210) == 0xff, "type_of_loader %#x", zp8(zp, 0x210));
 	bp_check(zp8(zp, 0x211) & 0x01, "LOADED_HIGH clear");
 	bp_check(zp32(zp, 0x214) == MKBZ_CODE32_START, "code32_start %#x",
 		 zp32(zp, 0x214));
-	bp_check(zp32(zp, 0x22c) == MKBZ_INITRD_ADDR_MAX,
-		 "initrd_addr_max %#x", zp32(zp, 0x22c));
+	bp_check(zp32(zp, 0x22c) == MKBZ_INITRD_ADDR_MAX, "initrd_addr_max %#x",
+		 zp32(zp, 0x22c));
 	bp_check(zp32(zp, 0x230) == MKBZ_KERNEL_ALIGN, "kernel_alignment %#x",
 		 zp32(zp, 0x230));
-	bp_check(zp8(zp, 0x234) == 0, "relocatable_kernel %u",
-		 zp8(zp, 0x234));
+	bp_check(zp8(zp, 0x234) == 0, "relocatable_kernel %u", zp8(zp, 0x234));
 	bp_check(zp8(zp, 0x235) == MKBZ_MIN_ALIGNMENT, "min_alignment %u",
 		 zp8(zp, 0x235));
 	bp_check(zp16(zp, 0x236) == MKBZ_XLOADFLAGS, "xloadflags %#x",
@@ -148,8 +147,10 @@ static void check_header(const uint8_t *zp)
 	/* ...nor the bytes after the header's end. */
 	for (unsigned int i = MKBZ_HDR_END; i < 0x290; i++)
 		stray += zp[i] == MKBZ_FILL;
-	bp_check(stray == 0, "%u bytes of the image outside the header were "
-		 "copied into the zero page", stray);
+	bp_check(stray == 0,
+		 "%u bytes of the image outside the header were "
+		 "copied into the zero page",
+		 stray);
 }
 
 static void check_boot_data(const uint8_t *zp)

@@ -24,15 +24,15 @@
 #include "rt.h"
 #include "x86.h"
 
-#define FSW_IE	 (1u << 0)
-#define FSW_SF	 (1u << 6)
-#define FSW_ES	 (1u << 7)
-#define FSW_C1	 (1u << 9)
-#define FSW_B	 (1u << 15)
-#define FSW_TOP(s) (((s) >> 11) & 7)
-#define CR0_MP	 (1ULL << 1)
-#define CR0_EM	 (1ULL << 2)
-#define CR0_TS	 (1ULL << 3)
+#define FSW_IE	    (1u << 0)
+#define FSW_SF	    (1u << 6)
+#define FSW_ES	    (1u << 7)
+#define FSW_C1	    (1u << 9)
+#define FSW_B	    (1u << 15)
+#define FSW_TOP(s)  (((s) >> 11) & 7)
+#define CR0_MP	    (1ULL << 1)
+#define CR0_EM	    (1ULL << 2)
+#define CR0_TS	    (1ULL << 3)
 #define MSR_FS_BASE 0xc0000100
 
 static struct rt_fxsave fx, fx2;
@@ -180,9 +180,9 @@ static void on_ud(uint64_t v, uint64_t e, struct rt_frame *f)
 static const int16_t v16[4] = { 0, -1, 12345, INT16_MIN };
 static const int32_t v32[2] = { INT32_MAX, INT32_MIN };
 static const int64_t v64[2] = { INT64_MIN, INT64_MAX };
-static const int64_t pushed[8] = { 0,	      -1,	 12345,
-				   INT16_MIN, INT32_MAX, INT32_MIN,
-				   INT64_MIN, INT64_MAX }; /* in push order */
+static const int64_t pushed[8] = {
+	0, -1, 12345, INT16_MIN, INT32_MAX, INT32_MIN, INT64_MIN, INT64_MAX
+}; /* in push order */
 
 /* The eight pushes, the two m32 ones through an FS-relative operand. */
 static void push_eight(void)

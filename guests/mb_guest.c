@@ -128,8 +128,7 @@ static void check_mmap(const struct hyve_boot_info *args,
 static void check_modules(const struct hyve_boot_info *args,
 			  const struct mb_info *mi)
 {
-	const struct mb_module *mods =
-		(const void *)(uintptr_t)mi->mods_addr;
+	const struct mb_module *mods = (const void *)(uintptr_t)mi->mods_addr;
 	unsigned int want = bp_nmods(args);
 
 	rt_printf("mb: mods_count=%u mods_addr=%#x\n", mi->mods_count,

@@ -31,9 +31,9 @@
 #define PIT_HZ	  1193182ULL
 #define PIT_RATE  100
 #define PIT_DIV	  (PIT_HZ / PIT_RATE) /* what rt_pit_periodic programs */
-#define DURATION  (PM_HZ / 5)	  /* 200 ms of PM ticks */
-#define MAX_GAP	  (PM_HZ / 200)	  /* 5 ms: half a PIT period */
-#define PAIR_GAP  (PM_HZ / 10000) /* 0.1 ms */
+#define DURATION  (PM_HZ / 5)	      /* 200 ms of PM ticks */
+#define MAX_GAP	  (PM_HZ / 200)	      /* 5 ms: half a PIT period */
+#define PAIR_GAP  (PM_HZ / 10000)     /* 0.1 ms */
 #define TRIES	  10
 #define READS	  2000
 #define TOLERANCE 20 /* 1/20: 5% */
@@ -134,12 +134,14 @@ int main(const struct hyve_boot_info *bi)
 		uint64_t err = hz > PM_HZ ? hz - PM_HZ : PM_HZ - hz;
 
 		if (err * TOLERANCE <= PM_HZ) {
-			rt_printf("pm_timer: rate ok (%lu Hz against the PIT)\n",
-				  hz);
+			rt_printf(
+				"pm_timer: rate ok (%lu Hz against the PIT)\n",
+				hz);
 		} else {
-			rt_printf("pm_timer: rate WRONG: %lu Hz against the PIT, "
-				  "expected %lu\n",
-				  hz, (uint64_t)PM_HZ);
+			rt_printf(
+				"pm_timer: rate WRONG: %lu Hz against the PIT, "
+				"expected %lu\n",
+				hz, (uint64_t)PM_HZ);
 			ok = false;
 		}
 	}

@@ -19,12 +19,12 @@
 
 #define FAIL 0x2b
 
-#define PM1_STS	   (PORT_ACPI_PM + 0)
-#define PM1_EN	   (PORT_ACPI_PM + 2)
-#define PWRBTN	   0x0100
-#define SCI_GSI	   9
-#define VEC_SCI	   0x39
-#define TSC_LIMIT  (60ULL * 3000000000ULL)
+#define PM1_STS	  (PORT_ACPI_PM + 0)
+#define PM1_EN	  (PORT_ACPI_PM + 2)
+#define PWRBTN	  0x0100
+#define SCI_GSI	  9
+#define VEC_SCI	  0x39
+#define TSC_LIMIT (60ULL * 3000000000ULL)
 
 static volatile unsigned int sci, sci_presses;
 

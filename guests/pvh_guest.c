@@ -102,8 +102,8 @@ static void check_memmap(const struct hyve_boot_info *args,
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		m[i] = (struct bp_range){ e[i].addr, e[i].size, e[i].type };
-		bp_check(e[i].reserved == 0, "memmap entry %u: reserved %#x",
-			 i, e[i].reserved);
+		bp_check(e[i].reserved == 0, "memmap entry %u: reserved %#x", i,
+			 e[i].reserved);
 	}
 	bp_memmap(args, m, n);
 }
@@ -138,8 +138,7 @@ static void check_modules(const struct hyve_boot_info *args,
 
 int main(const struct hyve_boot_info *bi)
 {
-	const struct hvm_start_info *si =
-		(const void *)(uintptr_t)rt_boot_ebx;
+	const struct hvm_start_info *si = (const void *)(uintptr_t)rt_boot_ebx;
 	const struct hyve_boot_info *args;
 
 	(void)bi;

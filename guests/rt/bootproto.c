@@ -168,8 +168,8 @@ static void print_bytes(const char *what, const uint8_t *p, uint64_t n)
 	rt_puts(")");
 }
 
-void bp_module(const struct hyve_boot_info *args, unsigned int i,
-	       uint64_t addr, uint64_t size)
+void bp_module(const struct hyve_boot_info *args, unsigned int i, uint64_t addr,
+	       uint64_t size)
 {
 	char key[8] = { 'm', 'o', 'd', (char)('0' + i % 10), 0 };
 	const char *want = rt_arg(args, key);
@@ -197,13 +197,11 @@ void bp_module(const struct hyve_boot_info *args, unsigned int i,
 		while (want[n] && want[n] != ' ')
 			n++;
 		bp_check(n <= size && bp_memeq(p, want, n),
-			 "module %u does not start with what %s= says", i,
-			 key);
+			 "module %u does not start with what %s= says", i, key);
 	}
 }
 
-bool bp_gdt_desc(uint64_t base, uint32_t limit, uint16_t sel,
-		 struct bp_desc *d)
+bool bp_gdt_desc(uint64_t base, uint32_t limit, uint16_t sel, struct bp_desc *d)
 {
 	uint64_t off = sel & ~7u, v;
 

@@ -64,8 +64,8 @@ void bp_rsdp(const struct hyve_boot_info *args, uint64_t addr);
  * Print module i: where, how big, its first and last bytes, and check it
  * against modI=, RAM and the guest's image.
  */
-void bp_module(const struct hyve_boot_info *args, unsigned int i,
-	       uint64_t addr, uint64_t size);
+void bp_module(const struct hyve_boot_info *args, unsigned int i, uint64_t addr,
+	       uint64_t size);
 
 /* Expected module count (mods=, default 0). */
 unsigned int bp_nmods(const struct hyve_boot_info *args);

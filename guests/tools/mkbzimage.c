@@ -34,8 +34,9 @@
 #define SECTOR 512
 
 /* mov al, 0x7d; mov dx, 0x501; out dx, al: the same in 32- and 64-bit. */
-static const uint8_t wrong_entry[] = { 0xb0, 0x7d, 0x66, 0xba, 0x01, 0x05,
-				       0xee };
+static const uint8_t wrong_entry[] = {
+	0xb0, 0x7d, 0x66, 0xba, 0x01, 0x05, 0xee
+};
 
 static void put16(uint8_t *p, uint16_t v)
 {

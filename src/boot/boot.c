@@ -31,6 +31,15 @@ static int boot_cmdline(const struct guest_mem *gm,
 	if (img->entry_kind == LOADER_ENTRY_LINUX64 && img->bz->cmdline_size &&
 	    img->bz->cmdline_size < max)
 		max = img->bz->cmdline_size;
+	if (len > max && plan->cmdline_added) {
+		snprintf(err, errlen,
+			 "--cmdline is %zu bytes, %zu with the parameters hyve "
+			 "adds for this host (%s); this kernel takes at most "
+			 "%zu (--no-host-quirks leaves them out)",
+			 len - plan->cmdline_added, len,
+			 plan->cmdline + len - plan->cmdline_added + 1, max);
+		return -E2BIG;
+	}
 	if (len > max) {
 		snprintf(
 			err, errlen,
@@ -155,6 +164,9 @@ static int boot_pvh(const struct guest_mem *gm, const struct boot_plan *plan,
 	regs->rbx = MEMMAP_BOOT_INFO;
 	regs->rflags = X86_RFLAGS_FIXED;
 	longmode_sregs_prot32(sregs);
+	/* pvh.rst: TR "a 32-bit TSS (active) with a base of 0 and a limit
+	 * of 0x67". */
+	sregs->tr.base = 0;
 	return 0;
 }
 
@@ -243,11 +255,12 @@ int boot_setup(const struct guest_mem *gm, const struct boot_plan *plan,
 	memset(placed, 0, sizeof(*placed));
 	if (img->entry_kind == LOADER_ENTRY_HYVE64) {
 		if (plan->nmods) {
-			snprintf(err, errlen,
-				 "--initramfs: an image in hyve's own %s format "
-				 "has no way to take one (use a Linux, PVH or "
-				 "Multiboot kernel)",
-				 loader_format_name(img->format));
+			snprintf(
+				err, errlen,
+				"--initramfs: an image in hyve's own %s format "
+				"has no way to take one (use a Linux, PVH or "
+				"Multiboot kernel)",
+				loader_format_name(img->format));
 			return -EINVAL;
 		}
 		r = boot64_setup(gm, plan->cpus, plan->cmdline, err, errlen);

@@ -36,6 +36,7 @@ struct boot_module {
 struct boot_plan {
 	const struct loader_image *img;
 	const char *cmdline;
+	size_t cmdline_added; /* bytes at its end that hyve added (quirks) */
 	unsigned int cpus;
 	const struct boot_module *mods;
 	unsigned int nmods;

@@ -121,7 +121,8 @@ int bzimage_parse(struct loader_file *f, char *err, size_t errlen)
 	uint8_t b[0x280];
 	size_t end;
 
-	if (loader_read(f, 0, b, sizeof(b)) || memcmp(b + BZ_MAGIC, "HdrS", 4)) {
+	if (loader_read(f, 0, b, sizeof(b)) ||
+	    memcmp(b + BZ_MAGIC, "HdrS", 4)) {
 		snprintf(err, errlen,
 			 "%s: not a Linux bzImage (no \"HdrS\" header)",
 			 f->name);
@@ -192,8 +193,11 @@ static int bzimage_decompress(struct loader_file *f, void **out,
 	}
 	fmt = decompress_detect(payload, bz->payload_length);
 	if (fmt == DECOMPRESS_UNKNOWN || fmt == DECOMPRESS_NONE) {
-		snprintf(f->how, sizeof(f->how),
-			 "the payload's compression is unknown to hyve");
+		snprintf(
+			f->how, sizeof(f->how), "%s",
+			bz->payload_length
+				? "the payload's compression is unknown to hyve"
+				: "the setup header names no payload");
 		free(payload);
 		return 0;
 	}

@@ -174,7 +174,8 @@ static int loader_identify(struct loader_file *f, enum loader_format fmt,
 	case LOADER_PVH:
 		if (bzimage_is_bzimage(f) && opt->payload) {
 			snprintf(err, errlen,
-				 "%s: the payload is itself a bzImage", f->name);
+				 "%s: the payload is itself a bzImage",
+				 f->name);
 			return -ENOEXEC;
 		}
 		if (bzimage_is_bzimage(f)) {

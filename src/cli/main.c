@@ -44,8 +44,14 @@ int main(int argc, char **argv)
 		.name = "built-in demo",
 	};
 
-	/* A reader that goes away must cost a failed write, not the process. */
+	/*
+	 * A reader that goes away must cost a failed write, not the process;
+	 * so must a file-size limit (ulimit -f) that a disk image or the
+	 * serial log reaches: the write fails with EFBIG, which the guest
+	 * sees as an I/O error.
+	 */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	main_std_fds();
 
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {

@@ -48,19 +48,19 @@ static const struct uart16550_backend com_backend = {
 };
 
 /*
- * After any guest access, with the lock held: if host input is waiting and
- * the receiver has room now, wake the host side.
+ * After any guest access: if host input is waiting and the receiver had
+ * room when the access ended, wake the host side.  The room is judged
+ * under the lock, the wake-up happens after it is dropped: a host that
+ * failed to take the lock (com_input) has set waiting by then, so it is
+ * always woken, whichever thread ran first.
  */
-static void com_check_room(struct com_port *com)
+static void com_wake(struct com_port *com, bool room)
 {
 	uint64_t one = 1;
 
-	if (atomic_load_explicit(&com->waiting, memory_order_relaxed) &&
-	    uart16550_rx_space(&com->uart) > 0) {
-		atomic_store(&com->waiting, false);
-		if (write(com->room_fd, &one, sizeof(one)) < 0) {
-			/* Cannot overflow: the host reads it before waiting. */
-		}
+	if (room && atomic_exchange(&com->waiting, false) &&
+	    write(com->room_fd, &one, sizeof(one)) < 0) {
+		/* Cannot overflow: the host reads it before waiting. */
 	}
 }
 
@@ -68,6 +68,7 @@ static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 		     uint64_t *val)
 {
 	struct com_port *com = (struct com_port *)dev;
+	bool room;
 
 	/*
 	 * A wider access reads the one register at the address; the bytes
@@ -77,20 +78,23 @@ static void com_read(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 	pthread_mutex_lock(&com->lock);
 	*val = (*val & ~0xffULL) |
 	       uart16550_read(&com->uart, (unsigned int)offset);
-	com_check_room(com);
+	room = uart16550_rx_space(&com->uart) > 0;
 	pthread_mutex_unlock(&com->lock);
+	com_wake(com, room);
 }
 
 static void com_write(struct iobus_dev *dev, uint64_t offset, unsigned int size,
 		      uint64_t val)
 {
 	struct com_port *com = (struct com_port *)dev;
+	bool room;
 
 	(void)size;
 	pthread_mutex_lock(&com->lock);
 	uart16550_write(&com->uart, (unsigned int)offset, (uint8_t)val);
-	com_check_room(com);
+	room = uart16550_rx_space(&com->uart) > 0;
 	pthread_mutex_unlock(&com->lock);
+	com_wake(com, room);
 }
 
 static const struct iobus_ops com_ops = {

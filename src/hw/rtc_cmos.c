@@ -475,6 +475,7 @@ static void rtc_io_write(struct iobus_dev *dev, uint64_t offset,
 			 unsigned int size, uint64_t val)
 {
 	struct rtc_cmos *rtc = (struct rtc_cmos *)dev;
+	bool moved = false;
 
 	if (size > 8)
 		size = 8;
@@ -489,10 +490,15 @@ static void rtc_io_write(struct iobus_dev *dev, uint64_t offset,
 			rtc->index = b & RTC_CMOS_INDEX_MASK;
 			rtc->nmi_disabled = b & RTC_CMOS_NMI_MASK;
 		} else if (port == 1) {
+			moved |= rtc->index == RTC_CMOS_REG_A ||
+				 rtc->index == RTC_CMOS_REG_B ||
+				 is_time_reg(rtc->index);
 			rtc_write_reg(rtc, rtc->index, b);
 		}
 	}
 	pthread_mutex_unlock(&rtc->lock);
+	if (moved && rtc->be && rtc->be->reschedule)
+		rtc->be->reschedule(rtc->ctx);
 }
 
 static const struct iobus_ops rtc_cmos_ops = {

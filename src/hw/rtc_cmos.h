@@ -144,6 +144,12 @@ struct rtc_cmos_backend {
 	int64_t (*now_ns)(void *ctx);
 	/* IRQ 8 changed level; called only on a change, lock held. */
 	void (*irq)(void *ctx, bool level);
+	/*
+	 * The next timed event (rtc_cmos_next_event) may have moved: the
+	 * guest wrote register A or B or set the clock.  Called after the
+	 * lock is dropped; may be NULL.
+	 */
+	void (*reschedule)(void *ctx);
 };
 
 /*

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "arch/x86/acpi.h"
 #include "arch/x86/e820.h"
@@ -96,7 +98,21 @@ static void board_debug_exit(void *ctx, int status)
 			"the guest wrote to the debug-exit port");
 }
 
-static const struct rtc_cmos_backend board_rtc_be = { .irq = board_rtc_irq };
+/* The RTC's next event may be sooner now: make main look again. */
+static void board_rtc_reschedule(void *ctx)
+{
+	struct board *b = ctx;
+	uint64_t one = 1;
+
+	if (write(b->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: main has a wake-up pending already. */
+	}
+}
+
+static const struct rtc_cmos_backend board_rtc_be = {
+	.irq = board_rtc_irq,
+	.reschedule = board_rtc_reschedule,
+};
 static const struct acpi_pm_backend board_pm_be = {
 	.irq = board_sci,
 	.poweroff = board_poweroff,
@@ -180,6 +196,7 @@ void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg)
 	memset(b, 0, sizeof(*b));
 	b->vm = vm;
 	b->cfg = cfg;
+	b->wake_fd = -1;
 }
 
 int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
@@ -198,6 +215,11 @@ int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
 	b->com1_made = true;
 	r = board_add(b, PORT_COM1, COM_PORTS, &b->com1.dev, err, errlen);
 	/* 4. RTC */
+	b->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!r && b->wake_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "RTC: eventfd: %s", strerror(-r));
+	}
 	rtc_cmos_init(&b->rtc, &board_rtc_be, b);
 	b->rtc_made = true;
 	rtc_cmos_set_ram_sizes(&b->rtc, vm->mem.region[0].size,
@@ -351,8 +373,25 @@ int board_timeout_ms(struct board *b)
 	t = when - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
 	if (t <= 0)
 		return 0;
-	/* At most 10 ms: a guest write to register A or B may move it. */
-	return t > 10000000 ? 10 : (int)((t + 999999) / 1000000);
+	/*
+	 * A guest write that moves the event wakes main through wake_fd;
+	 * the cap only keeps a jump of the host's clock from stalling it.
+	 */
+	return t > 1000000000 ? 1000 : (int)((t + 999999) / 1000000);
+}
+
+int board_wake_fd(const struct board *b)
+{
+	return b->wake_fd;
+}
+
+void board_wake_ack(struct board *b)
+{
+	uint64_t v;
+
+	if (read(b->wake_fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing to acknowledge. */
+	}
 }
 
 void board_tick(struct board *b)
@@ -395,6 +434,8 @@ void board_teardown(struct board *b)
 		acpi_pm_destroy(&b->pm);
 	if (b->rtc_made)
 		rtc_cmos_destroy(&b->rtc);
+	if (b->wake_fd >= 0)
+		close(b->wake_fd);
 	if (b->com1_made)
 		com_destroy(&b->com1);
 	board_init(b, vm, cfg);

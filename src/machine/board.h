@@ -76,6 +76,7 @@ struct board {
 	struct board_virtio virtio[BOARD_MAX_VIRTIO];
 	unsigned int nvirtio;
 	bool com1_made, rtc_made, pm_made, fw_made, pci_made;
+	int wake_fd; /* eventfd: the RTC's next event may have moved */
 	enum board_event event; /* set by the callbacks, read after the stop */
 	uint64_t rsdp;		/* 0: no ACPI tables */
 };
@@ -107,8 +108,14 @@ int board_fw_cfg(struct board *b, const char *cmdline, char *err,
  */
 bool board_power_button(struct board *b);
 
-/* How long main may sleep before board_tick is due (ms; -1: forever). */
+/*
+ * How long main may sleep before board_tick is due (ms; -1: forever).
+ * wake_fd becomes readable when a guest write may have made it sooner;
+ * main then acknowledges it and asks again.
+ */
 int board_timeout_ms(struct board *b);
+int board_wake_fd(const struct board *b);
+void board_wake_ack(struct board *b);
 void board_tick(struct board *b);
 
 /* CMOS RAM, kept across a reset (--on-reboot restart). */

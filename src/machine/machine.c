@@ -44,6 +44,7 @@
 #include "boot/boot.h"
 #include "boot/initramfs.h"
 #include "boot/loader.h"
+#include "arch/x86/memmap.h"
 #include "machine/board.h"
 #include "machine/console.h"
 #include "machine/quirks.h"
@@ -53,8 +54,9 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-#define ERRLEN	   512
-#define CMDLINE_SZ 4096
+#define ERRLEN 512
+/* The longest command line any protocol takes, and what hyve adds. */
+#define CMDLINE_SZ (MEMMAP_CMDLINE_MAX + QUIRKS_CMDLINE_MAX)
 
 struct machine {
 	const struct hyve_config *cfg;
@@ -142,6 +144,13 @@ static int machine_host(struct machine *m, char *err, size_t errlen)
 	bool cached = false;
 	int r;
 
+	if (strlen(cfg->cmdline) >= MEMMAP_CMDLINE_MAX) {
+		snprintf(err, errlen,
+			 "--cmdline is %zu bytes; hyve takes at "
+			 "most %llu",
+			 strlen(cfg->cmdline), MEMMAP_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
 	r = config_check_memory(cfg->memory, machine_host_ram(), err, errlen);
 	if (!r)
 		r = kvm_open("/dev/kvm", &m->kvm, err, errlen);
@@ -197,14 +206,17 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 		return -errno;
 	}
-	r = boot_setup(&m->vm.mem,
-		       &(struct boot_plan){ .img = &img,
-					    .cmdline = m->cmdline,
-					    .cpus = cfg->cpus,
-					    .mods = m->mods,
-					    .nmods = m->nmods,
-					    .rsdp = m->board.rsdp },
-		       &regs, &sregs, &placed, err, errlen);
+	r = boot_setup(
+		&m->vm.mem,
+		&(struct boot_plan){ .img = &img,
+				     .cmdline = m->cmdline,
+				     .cmdline_added = strlen(m->cmdline) -
+						      strlen(cfg->cmdline),
+				     .cpus = cfg->cpus,
+				     .mods = m->mods,
+				     .nmods = m->nmods,
+				     .rsdp = m->board.rsdp },
+		&regs, &sregs, &placed, err, errlen);
 	for (unsigned int i = 0; !r && i < m->nmods; i++)
 		log_info("boot", "module %u: %s at %#" PRIx64 " (%zu bytes)", i,
 			 m->mods[i].name, placed.mod_addr[i], m->mods[i].size);
@@ -428,7 +440,7 @@ static int machine_timeout(struct machine *m, int64_t next_watch)
 /* main's thread from vm_go to the stop: input, signals, timers, the stop. */
 static void machine_loop(struct machine *m)
 {
-	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_N };
+	enum { P_STOP, P_SIG, P_IN, P_ROOM, P_WAKE, P_N };
 	const int tick =
 		m->vm.opt.profile ? MACHINE_PROFILE_MS : VM_WATCHDOG_MS;
 	int64_t next_watch = machine_now_ms() + tick;
@@ -439,6 +451,8 @@ static void machine_loop(struct machine *m)
 			[P_SIG] = { .fd = m->sig_fd, .events = POLLIN },
 			[P_IN] = { .fd = -1, .events = POLLIN },
 			[P_ROOM] = { .fd = -1, .events = POLLIN },
+			[P_WAKE] = { .fd = board_wake_fd(&m->board),
+				     .events = POLLIN },
 		};
 		if (console_wants_input(&m->con))
 			pfd[P_IN].fd = m->con.fd;
@@ -458,6 +472,8 @@ static void machine_loop(struct machine *m)
 			vm_request_stop(&m->vm, HYVE_EXIT_OK, "Ctrl-A x");
 		if (pfd[P_ROOM].revents & POLLIN)
 			console_feed(&m->con);
+		if (pfd[P_WAKE].revents & POLLIN)
+			board_wake_ack(&m->board);
 		board_tick(&m->board);
 		if ((m->vm.opt.vmcall_watchdog || m->vm.opt.profile) &&
 		    machine_now_ms() >= next_watch) {
@@ -608,9 +624,9 @@ int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 		goto out;
 	for (;;) {
 		status = machine_run_vm(m, err, sizeof(err), &failed);
+		/* 14 comes only from a reset (status.h), whatever its source. */
 		if (failed || status != HYVE_EXIT_REBOOT ||
-		    cfg->on_reboot != CONFIG_REBOOT_RESTART ||
-		    m->board.event != BOARD_RESET)
+		    cfg->on_reboot != CONFIG_REBOOT_RESTART)
 			break;
 		board_save_cmos(&m->board, m->cmos);
 		m->have_cmos = true;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -90,6 +91,72 @@ static int emulate_put(struct vcpu *v, const struct complete_cpu *cpu)
 	return 0;
 }
 
+/*
+ * KVM_GET_FPU and KVM_SET_FPU leave MXCSR out, so LDMXCSR and STMXCSR go
+ * through the xsave area, whose first 512 bytes are FXSAVE's layout:
+ * MXCSR at byte 24, MXCSR_MASK at 28, and XSTATE_BV at 512, where bit 1
+ * says the SSE state (MXCSR with it) is live (SDM Vol. 1, 10.5.1, 13.4).
+ * KVM_GET_XSAVE2 is needed when the area is larger than struct kvm_xsave.
+ */
+#define EMULATE_XSAVE_MXCSR 24
+#define EMULATE_XSAVE_MASK  28
+#define EMULATE_XSAVE_BV    512
+
+static void *emulate_get_xsave(struct vcpu *v, size_t *size)
+{
+	int big = ioctl(v->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	size_t n = big > (int)sizeof(struct kvm_xsave)
+			   ? (size_t)big
+			   : sizeof(struct kvm_xsave);
+	void *x = calloc(1, n);
+
+	if (x &&
+	    ioctl(v->fd, big > 0 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, x) < 0) {
+		free(x);
+		return NULL;
+	}
+	*size = n;
+	return x;
+}
+
+static int emulate_get_mxcsr(struct vcpu *v, struct complete_cpu *cpu)
+{
+	size_t n;
+	uint8_t *x = emulate_get_xsave(v, &n);
+
+	if (!x)
+		return -errno;
+	memcpy(&cpu->fpu.mxcsr, x + EMULATE_XSAVE_MXCSR, 4);
+	memcpy(&cpu->mxcsr_mask, x + EMULATE_XSAVE_MASK, 4);
+	free(x);
+	return 0;
+}
+
+static int emulate_put_mxcsr(struct vcpu *v, uint32_t mxcsr)
+{
+	size_t n;
+	uint8_t *x = emulate_get_xsave(v, &n);
+	int r = 0;
+
+	if (!x)
+		return -errno;
+	memcpy(x + EMULATE_XSAVE_MXCSR, &mxcsr, 4);
+	x[EMULATE_XSAVE_BV] |= 1u << 1;
+	if (ioctl(v->fd, KVM_SET_XSAVE, x) < 0)
+		r = -errno;
+	free(x);
+	return r;
+}
+
+static bool emulate_is_mxcsr(const struct complete_cpu *cpu,
+			     const uint8_t *bytes, size_t len)
+{
+	struct decode_insn d;
+
+	return !decode_insn(&d, bytes, len, complete_mode(cpu)) &&
+	       (d.kind == DECODE_LDMXCSR || d.kind == DECODE_STMXCSR);
+}
+
 static bool emulate_run(struct vcpu *v, struct complete_cpu *cpu,
 			const uint8_t *bytes, size_t len)
 {
@@ -98,9 +165,24 @@ static bool emulate_run(struct vcpu *v, struct complete_cpu *cpu,
 	enum decode_kind kind = DECODE_UNKNOWN;
 	int r;
 
+	bool mxcsr = emulate_is_mxcsr(cpu, bytes, len);
+
+	if (mxcsr && (r = emulate_get_mxcsr(v, cpu))) {
+		log_err("emulate", "vCPU %d: reading MXCSR: %s", v->id,
+			strerror(-r));
+		return false;
+	}
 	if (complete_insn(cpu, bytes, len, &mem, &kind) != COMPLETE_DONE)
 		return false;
-	r = emulate_put(v, cpu);
+	if (mxcsr && cpu->fpu_changed) {
+		/* LDMXCSR changed MXCSR only, which KVM_SET_FPU would drop. */
+		r = emulate_put_mxcsr(v, cpu->fpu.mxcsr);
+		cpu->fpu_changed = false;
+	} else {
+		r = 0;
+	}
+	if (!r)
+		r = emulate_put(v, cpu);
 	if (r) {
 		log_err("emulate", "vCPU %d: writing back %s: %s", v->id,
 			complete_kind_name(kind), strerror(-r));

@@ -120,8 +120,9 @@ static enum exit_action exit_mmio(struct vcpu *v)
 }
 
 /*
- * With the interrupt controller in userspace and none modelled yet, nothing
- * can wake a halted vCPU: treat HLT as this vCPU powering off.
+ * With the in-kernel irqchip KVM keeps a halted vCPU waiting for an
+ * interrupt, so only a VM without one (the host probe's) gets here, where
+ * nothing could wake the vCPU: it ends.
  */
 static enum exit_action exit_hlt(struct vcpu *v)
 {
@@ -139,12 +140,13 @@ static enum exit_action exit_system_event(struct vcpu *v)
 {
 	uint32_t type = v->run->system_event.type;
 
-	if (type == KVM_SYSTEM_EVENT_SHUTDOWN ||
-	    type == KVM_SYSTEM_EVENT_RESET) {
-		vm_request_stop(v->vm, HYVE_EXIT_OK,
-				type == KVM_SYSTEM_EVENT_RESET
-					? "the guest asked for a reset"
-					: "the guest powered off");
+	if (type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+		vm_request_stop(v->vm, HYVE_EXIT_OK, "the guest powered off");
+		return EXIT_STOP;
+	}
+	if (type == KVM_SYSTEM_EVENT_RESET) {
+		vm_request_stop(v->vm, HYVE_EXIT_REBOOT,
+				"the guest asked KVM for a reset");
 		return EXIT_STOP;
 	}
 	return exit_failure(v);

@@ -639,9 +639,10 @@ void probe_print(FILE *out, const struct probe_result *res)
 		if (o == PROBE_FAULTS)
 			fprintf(out, " (vector %u)", res->vector[i]);
 		if (probe_insn_broken(res, i))
-			fprintf(out, ": %s", probe_completed[i]
-						     ? "hyve completes it"
-						     : "guests are steered off it");
+			fprintf(out, ": %s",
+				probe_completed[i]
+					? "hyve completes it"
+					: "guests are steered off it");
 		fputc('\n', out);
 		broken += probe_insn_broken(res, i);
 	}

@@ -131,8 +131,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, int id, char *err, size_t errlen)
 	return r;
 }
 
-int vcpu_msrs(int fd, unsigned long op, struct kvm_msr_entry *e,
-	      unsigned int n)
+int vcpu_msrs(int fd, unsigned long op, struct kvm_msr_entry *e, unsigned int n)
 {
 	union {
 		struct kvm_msrs h;

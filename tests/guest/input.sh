@@ -20,6 +20,7 @@ test_bad_unknown_command() { bad_input "unknown command 'fly'" fly; }
 test_bad_missing_value() { bad_input "--kernel needs a value" run --kernel; }
 test_bad_serial() { bad_input "--serial: 'tcp:1' is not stdio" run --serial tcp:1; }
 test_bad_format() { bad_input "--kernel-format: 'coff' is not one of auto, bzimage, pvh, multiboot, elf, raw" run --kernel-format coff; }
+test_bad_cmdline_too_long() { bad_input "--cmdline is 5000 bytes; hyve takes at most 4095" run --cmdline "$(printf 'a%.0s' $(seq 5000))"; }
 test_format_conflict() { bad_input "built-in demo: not a Linux bzImage (no \"HdrS\" header)" run --kernel-format bzimage; }
 
 test_bad_memory_above_host() {

@@ -81,6 +81,17 @@ test_closed_std_fds_become_dev_null() {
 	expect_status 143
 }
 
+# A file-size limit costs a failed write (EFBIG), not hyve's life (SIGXFSZ).
+test_sigxfsz_is_ignored() {
+	need_kvm || return
+	status=0
+	(ulimit -f 0 && exec "$HYVE" run --serial "file=$T_TMP/serial.log") \
+		</dev/null >"$T_TMP/out" 2>"$T_TMP/err" || status=$?
+	out=$T_TMP/out err=$T_TMP/err
+	expect_status 0 && [ ! -s "$T_TMP/serial.log" ] ||
+		fail "the serial log was written past the limit"
+}
+
 # A reader that has gone costs hyve a failed write, not its life (SIGPIPE).
 test_sigpipe_is_ignored() {
 	need_kvm || return

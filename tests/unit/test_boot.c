@@ -281,21 +281,25 @@ static void test_hyve64_no_modules(void **state)
 	module(fx, 0, "initrd.img", 0x1000);
 	img_hyve64(fx, LOADER_RAW);
 	assert_int_equal(boot(fx, "", 1), -EINVAL);
-	assert_string_equal(fx->err, "--initramfs: an image in hyve's own raw format "
+	assert_string_equal(fx->err,
+			    "--initramfs: an image in hyve's own raw format "
 			    "has no way to "
-				     "take one (use a Linux, PVH or Multiboot "
-				     "kernel)");
+			    "take one (use a Linux, PVH or Multiboot "
+			    "kernel)");
 	img_hyve64(fx, LOADER_ELF);
 	assert_int_equal(boot(fx, "", 1), -EINVAL);
-	assert_string_equal(fx->err, "--initramfs: an image in hyve's own elf format "
+	assert_string_equal(fx->err,
+			    "--initramfs: an image in hyve's own elf format "
 			    "has no way to "
-				     "take one (use a Linux, PVH or Multiboot "
-				     "kernel)");
+			    "take one (use a Linux, PVH or Multiboot "
+			    "kernel)");
 	ram_assert_all(&fx->ram, 0, RAM_SIZE, 0);
 
 	img_hyve64(fx, LOADER_RAW);
 	assert_int_equal(boot(fx, "", BOOT_MAX_MODULES + 1), -EINVAL);
-	assert_contains(fx->err, "--initramfs: an image in hyve's own raw format has no way");
+	assert_contains(
+		fx->err,
+		"--initramfs: an image in hyve's own raw format has no way");
 }
 
 /* Linux 64-bit boot protocol ---------------------------------------------- */
@@ -484,6 +488,9 @@ static void test_pvh(void **state)
 	assert_int_equal(fx->regs.rbx, 0x3000);
 	check_prot32(fx);
 	check_tables(fx);
+	/* pvh.rst: TR base 0, limit 0x67. */
+	assert_int_equal(fx->sregs.tr.base, 0);
+	assert_int_equal(fx->sregs.tr.limit, 0x67);
 
 	/* hvm_start_info at 0x3000 (start_info.h offsets). */
 	assert_int_equal(rd32(si + 0), 0x336ec578);

@@ -1019,8 +1019,7 @@ static void test_unpack_unknown(void **state)
 	bz_with_payload(fx, plain, 0);
 	assert_int_equal(open_img(fx, LOADER_AUTO, NULL), 0);
 	assert_null(fx->f.vmlinux);
-	assert_string_equal(fx->f.how,
-			    "the payload's compression is unknown to hyve");
+	assert_string_equal(fx->f.how, "the setup header names no payload");
 }
 
 /* A payload that claims gzip but is corrupt: refused, even for auto. */

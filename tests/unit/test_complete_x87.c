@@ -382,7 +382,8 @@ static void test_mxcsr(void **state)
 
 	(void)state;
 	cpu64(&c);
-	put(DATA, 0x9fc0, 4); /* FTZ, DAZ, all masked */
+	c.mxcsr_mask = 0xffff; /* a CPU with DAZ */
+	put(DATA, 0x9fc0, 4);  /* FTZ, DAZ, all masked */
 	c.regs.rax = DATA;
 	RUN(&c, DECODE_LDMXCSR, 0x0f, 0xae, 0x10);
 	assert_no_fault(&c);
@@ -408,6 +409,10 @@ static void test_mxcsr(void **state)
 	/* DAZ is reserved where MXCSR_MASK says so. */
 	put(DATA, 0x1fc0, 4);
 	c.mxcsr_mask = 0xffbf;
+	RUN(&c, DECODE_LDMXCSR, 0x0f, 0xae, 0x10);
+	assert_fault_only(&c, &before, X86_EXC_GP, true);
+	/* A mask of 0 (a CPU from before MXCSR_MASK) means the same. */
+	c.mxcsr_mask = 0;
 	RUN(&c, DECODE_LDMXCSR, 0x0f, 0xae, 0x10);
 	assert_fault_only(&c, &before, X86_EXC_GP, true);
 
@@ -438,6 +443,7 @@ static void test_mxcsr(void **state)
 	before = c;
 	RUN(&c, DECODE_STMXCSR, 0x0f, 0xae, 0x18);
 	assert_fault_only(&c, &before, X86_EXC_GP, true);
+	put(DATA, 0x1f80, 4);
 	RUN(&c, DECODE_LDMXCSR, 0x0f, 0xae, 0x10);
 	assert_no_fault(&c);
 }

@@ -405,8 +405,7 @@ static void test_all_rules(void **state)
 	decide(&p, true, true, &q);
 	assert_int_equal(q.ncpuid_drops, 1);
 	assert_drop(&q, 0, "rdtscp");
-	assert_string_equal(q.cmdline,
-			    " noxsave clearcpuid=smap,cx16");
+	assert_string_equal(q.cmdline, " noxsave clearcpuid=smap,cx16");
 	assert_true(strlen(q.cmdline) < QUIRKS_CMDLINE_MAX);
 	describe(&q, buf, sizeof(buf));
 	assert_string_equal(buf, "CPUID -rdtscp; kernel parameters added: "

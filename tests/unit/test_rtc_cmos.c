@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include "hw/rtc_cmos.h"
 #include "vmm/iobus.h"
 
@@ -35,8 +37,9 @@ struct fixture {
 	struct iobus bus;
 	struct rtc_cmos rtc;
 	int64_t now;
-	bool level;	   /* the IRQ line as the callbacks said */
-	unsigned int nirq; /* irq calls so far */
+	bool level;	       /* the IRQ line as the callbacks said */
+	unsigned int nirq;     /* irq calls so far */
+	unsigned int nresched; /* reschedule calls so far */
 };
 
 static int64_t fx_now(void *ctx)
@@ -54,9 +57,20 @@ static void fx_irq(void *ctx, bool level)
 	f->nirq++;
 }
 
+static void fx_reschedule(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	/* Called with the lock dropped: the model can be used again. */
+	assert_int_equal(pthread_mutex_trylock(&f->rtc.lock), 0);
+	pthread_mutex_unlock(&f->rtc.lock);
+	f->nresched++;
+}
+
 static const struct rtc_cmos_backend fx_backend = {
 	.now_ns = fx_now,
 	.irq = fx_irq,
+	.reschedule = fx_reschedule,
 };
 
 static int setup(void **state)
@@ -805,6 +819,27 @@ static void test_extreme_dates(void **state)
 				      0x20 });
 }
 
+/*
+ * Writes that can move the next timed event (registers A and B, the clock)
+ * tell the backend, so that a host loop sleeping until the old event
+ * looks again; CMOS RAM, the index port and reads do not.
+ */
+static void test_reschedule(void **state)
+{
+	struct fixture *f = *state;
+
+	cmos_write(f, RTC_CMOS_REG_B, RTC_CMOS_B_24H | RTC_CMOS_B_PIE);
+	assert_int_equal(f->nresched, 1);
+	cmos_write(f, RTC_CMOS_REG_A, 0x26);
+	assert_int_equal(f->nresched, 2);
+	cmos_write(f, 0x00, 0x30); /* seconds */
+	assert_int_equal(f->nresched, 3);
+	cmos_write(f, 0x40, 0x55); /* RAM */
+	(void)cmos_read(f, RTC_CMOS_REG_C);
+	assert_true(iobus_write(&f->bus, IOBUS_PIO, 0x70, 1, 0x0b));
+	assert_int_equal(f->nresched, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +867,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ram_sizes, setup,
 						teardown),
 		cmocka_unit_test(test_no_backend),
+		cmocka_unit_test_setup_teardown(test_reschedule, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extreme_dates, setup,
 						teardown),

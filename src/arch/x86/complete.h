@@ -64,7 +64,7 @@ struct complete_cpu {
 	 * abridged tag word (bit i set: physical register i is valid).
 	 */
 	struct kvm_fpu fpu;
-	/* in: FXSAVE's MXCSR_MASK, which kvm_fpu lacks; 0 means 0xffff. */
+	/* in: FXSAVE's MXCSR_MASK, which kvm_fpu lacks; 0 means 0xffbf. */
 	uint32_t mxcsr_mask;
 	bool regs_changed, fpu_changed; /* out: what to write back */
 	/*

@@ -171,12 +171,12 @@ enum complete_step complete_x87_fild(struct complete_ctx *x, unsigned int size)
 /*
  * LDMXCSR/STMXCSR (SDM Vol. 2A/2B): #UD with CR0.EM or without
  * CR4.OSFXSR, #NM with CR0.TS; LDMXCSR gives #GP(0) for bits outside
- * MXCSR_MASK (Vol. 1, 11.6.6).
+ * MXCSR_MASK (Vol. 1, 11.6.6; a mask of 0 means 0xffbf, no DAZ).
  */
 enum complete_step complete_x87_mxcsr(struct complete_ctx *x, bool load)
 {
 	const struct kvm_sregs *s = &x->cpu->sregs;
-	uint32_t mask = x->cpu->mxcsr_mask ? x->cpu->mxcsr_mask : 0xffff;
+	uint32_t mask = x->cpu->mxcsr_mask ? x->cpu->mxcsr_mask : 0xffbf;
 	uint8_t buf[4];
 	uint32_t v;
 	enum complete_step st;
