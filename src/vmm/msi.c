@@ -19,17 +19,24 @@ static struct kvm_irq_routing_entry *entries(struct msi_routes *r)
 	return r->table->entries;
 }
 
-/* KVM's own starting table: every IOAPIC pin, and the PICs for 0-15. */
+/*
+ * The ISA IRQs as a PC wires them: each to its IOAPIC pin, except IRQ 0
+ * (the PIT), which the MADT's interrupt source override puts on pin 2
+ * (ACPI 6.5, 5.2.12.5), and IRQs 0-15 but the cascade (2) also to the
+ * PICs.  KVM's own starting table would send the PIT to pin 0.
+ */
 static void default_routes(struct msi_routes *r)
 {
 	unsigned int n = 0;
 
 	for (uint32_t gsi = 0; gsi < IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
 		entries(r)[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi,
 			.type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
-				       .pin = gsi },
+				       .pin = gsi ? gsi : 2 },
 		};
 		if (gsi < ISA_IRQS)
 			entries(r)[n++] = (struct kvm_irq_routing_entry){
@@ -59,6 +66,12 @@ int msi_routes_init(struct msi_routes *r, int vm_fd, const struct kvm_host *kvm)
 		return -ENOMEM;
 	pthread_mutex_init(&r->lock, NULL);
 	default_routes(r);
+	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, r->table) < 0) {
+		int err = -errno;
+
+		msi_routes_destroy(r);
+		return err;
+	}
 	return 0;
 }
 

@@ -6,9 +6,10 @@
  * 4.61 KVM_SET_GSI_ROUTING, 4.71 KVM_SIGNAL_MSI).
  *
  * KVM_SET_GSI_ROUTING replaces the whole table, so the table always holds
- * the routes KVM starts with (GSI 0-23 to the IOAPIC pins, 0-15 also to
- * the PICs, as arch/x86/kvm/irq_comm.c's default_routing) and then one
- * MSI route per vector, from GSI 24 up.
+ * the ISA IRQs as a PC wires them (GSI 0-23 to their IOAPIC pins but the
+ * PIT's IRQ 0 to pin 2, as the MADT says; 0-15 but 2 also to the PICs),
+ * set by msi_routes_init, and then one MSI route per vector, from GSI 24
+ * up.
  *
  * Without KVM_CAP_IRQFD or KVM_CAP_IRQ_ROUTING a vector is sent with
  * KVM_SIGNAL_MSI instead (the message is kept here); without that too,

@@ -44,80 +44,17 @@ static enum report_cpu_vendor vm_host_vendor(void)
 static int vm_create_irqchip(struct vm *vm, char *err, size_t errlen)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	int r;
 
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s",
 			 strerror(errno));
 		return -errno;
 	}
-	r = vm_set_irq_routes(vm, NULL, 0);
-	if (r) {
-		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(-r));
-		return r;
-	}
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0) {
 		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
-}
-
-/*
- * An ISA IRQ as a PC wires it: to its IOAPIC pin, except IRQ 0 (the PIT),
- * which the MADT's interrupt source override puts on pin 2 (ACPI 6.5,
- * 5.2.12.5); IRQs 0-15 but the cascade (2) also to the PICs.  KVM's
- * default table would send the PIT to pin 0.
- */
-static unsigned int vm_isa_routes(struct kvm_irq_routing_entry *e)
-{
-	unsigned int n = 0;
-
-	for (uint32_t gsi = 0; gsi < VM_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue;
-		if (gsi < 16)
-			e[n++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { .irqchip =
-						       gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-							       : KVM_IRQCHIP_PIC_SLAVE,
-					       .pin = gsi % 8 },
-			};
-		e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
-				       .pin = gsi ? gsi : 2 },
-		};
-	}
-	return n;
-}
-
-int vm_set_irq_routes(struct vm *vm, const struct kvm_irq_routing_entry *extra,
-		      unsigned int nextra)
-{
-	struct kvm_irq_routing *rt;
-	unsigned int n;
-	int r = 0;
-
-	if (nextra > VM_MAX_EXTRA_ROUTES)
-		return -E2BIG;
-	rt = calloc(1, sizeof(*rt) + (VM_ISA_ROUTES + nextra) *
-					     sizeof(rt->entries[0]));
-	if (!rt)
-		return -ENOMEM;
-	n = vm_isa_routes(rt->entries);
-	for (unsigned int i = 0; i < nextra; i++)
-		rt->entries[n++] = extra[i];
-	rt->nr = n;
-	pthread_mutex_lock(&vm->lock);
-	if (ioctl(vm->fd, KVM_SET_GSI_ROUTING, rt) < 0)
-		r = -errno;
-	pthread_mutex_unlock(&vm->lock);
-	free(rt);
-	return r;
 }
 
 /*
@@ -222,11 +159,13 @@ int vm_create(struct vm *vm, struct kvm_host *kvm, uint64_t ram_bytes,
 	}
 	if (vm->opt.irqchip) {
 		r = vm_create_irqchip(vm, err, errlen);
-		if (!r)
-			r = msi_routes_init(&vm->msi, vm->fd, kvm);
+		if (r)
+			goto fail;
+		/* The ISA routing, then MSI routes as devices ask (msi.h). */
+		r = msi_routes_init(&vm->msi, vm->fd, kvm);
 		if (r) {
-			if (r == -ENOMEM)
-				snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s",
+				 strerror(-r));
 			goto fail;
 		}
 	}

@@ -141,18 +141,6 @@ void vm_watchdog(struct vm *vm);
 void vm_sample(struct vm *vm);
 int vm_write_profile(const struct vm *vm, const char *path);
 
-/*
- * The interrupt routing table (KVM_SET_GSI_ROUTING, which replaces it
- * whole): the ISA IRQs as a PC wires them (vm.c), then extra entries (MSI
- * routes for PCI devices, GSIs from VM_IOAPIC_PINS up).  Any thread; calls
- * are serialised by vm->lock.  0 or a negative errno.
- */
-#define VM_IOAPIC_PINS	    24 /* KVM's IOAPIC */
-#define VM_ISA_ROUTES	    (VM_IOAPIC_PINS + 15)
-#define VM_MAX_EXTRA_ROUTES 1024
-int vm_set_irq_routes(struct vm *vm, const struct kvm_irq_routing_entry *extra,
-		      unsigned int nextra);
-
 /* Drive an interrupt line of the in-kernel PIC and IOAPIC (KVM_IRQ_LINE). */
 int vm_irq_line(struct vm *vm, unsigned int irq, bool level);
 

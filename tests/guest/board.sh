@@ -252,6 +252,7 @@ fw_cfg_common() {
 		expect_in "$out" "fw_cfg: ok" &&
 		expect_in "$out" "fw_cfg: e820 0x0 0x9fc00 1" &&
 		expect_in "$out" "fw_cfg: e820 0x9fc00 0x60400 2" &&
+		expect_in "$out" "fw_cfg: e820 0xe0000000 0x100000 2" &&
 		expect_in "$out" "fw_cfg: e820 0xfe000000 0x200000 2" &&
 		expect_in "$out" "fw_cfg: e820 0xfffbc000 0x4000 2"
 }
@@ -270,7 +271,7 @@ test_board_fw_cfg_64m() {
 	fw_cfg_common &&
 		expect_in "$out" "fw_cfg: ram_size 0x4000000" &&
 		expect_in "$out" "fw_cfg: e820 0x100000 0x3f00000 1" &&
-		e820_count 5
+		e820_count 6
 }
 
 test_board_fw_cfg_4g() {
@@ -281,7 +282,7 @@ test_board_fw_cfg_4g() {
 		expect_in "$out" "fw_cfg: ram_size 0x100000000" &&
 		expect_in "$out" "fw_cfg: e820 0x100000 0xbff00000 1" &&
 		expect_in "$out" "fw_cfg: e820 0x100000000 0x40000000 1" &&
-		e820_count 6
+		e820_count 7
 }
 
 # --- resets ------------------------------------------------------------

@@ -176,7 +176,7 @@ test_bzimage_boot_protocol() {
 		expect_in "$out" "HdrS=HdrS version=0x20f" &&
 		expect_in "$out" "type_of_loader=0xff" &&
 		expect_in "$out" "bz: check=bz" &&
-		expect_in "$out" "bz: e820_entries=5" &&
+		expect_in "$out" "bz: e820_entries=6" &&
 		expect_in "$out" 'rsdp: "RSD PTR "' &&
 		expect_in "$out" "size ${#BOOT_MOD0} first=HYVEMOD0"
 }
