@@ -3,6 +3,8 @@
  *
  * Every capability hyve relies on is listed in kvm_caps[] with the reason it
  * is needed, so that a host that lacks one is told exactly which and why.
+ * Those it can do without (irqfds, ioeventfds, GSI routing, KVM_SIGNAL_MSI,
+ * for PCI and virtio) are in kvm_optional_caps[] with the fallback.
  * Capability numbers and meanings: Documentation/virt/kvm/api.rst.
  */
 #include "vmm/kvm.h"
