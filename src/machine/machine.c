@@ -487,6 +487,25 @@ static void machine_loop(struct machine *m)
 }
 
 /*
+ * A signal stopped a guest that had not finished: with -v, say where each
+ * vCPU was, so a guest that hangs (or a test that times out) leaves a
+ * trace to look up in the kernel's System.map.  The threads have been
+ * joined; the vCPU fds still answer.
+ */
+static void machine_log_where(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->vm.ncpus; i++) {
+		struct kvm_regs r;
+
+		if (ioctl(m->vm.vcpu[i].fd, KVM_GET_REGS, &r) == 0)
+			log_info("machine",
+				 "vCPU %u stopped at RIP %#llx RSP %#llx", i,
+				 (unsigned long long)r.rip,
+				 (unsigned long long)r.rsp);
+	}
+}
+
+/*
  * Undo one VM (a restart keeps the image, the modules and the serial fd).
  * The board goes before the VM: its device threads touch guest RAM and
  * its ioeventfds and irqfds are unbound through the VM.
@@ -586,6 +605,8 @@ static int machine_run_vm(struct machine *m, char *err, size_t errlen,
 	term_restore();
 	machine_unblock_signals(m);
 	log_info("machine", "stopped: %s", m->vm.stop_reason);
+	if (status > 128)
+		machine_log_where(m);
 	if (status == HYVE_EXIT_TRIPLE_FAULT &&
 	    m->cfg->on_reboot == CONFIG_REBOOT_RESTART) {
 		/* A PC resets on a triple fault: so does --on-reboot restart. */

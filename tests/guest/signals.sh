@@ -2,7 +2,8 @@
 # file descriptors.
 # Sourced by tests/guest/run; each test_* function is one test.
 
-# An orderly stop says why with --verbose, flushes the guest's output to
+# An orderly stop says why with --verbose, and where each vCPU was (the
+# idle guest sits in its code at 1 MiB), flushes the guest's output to
 # the --serial file and ends with 128 + N.  A process killed outright does
 # none of that.
 sig_orderly() {
@@ -16,7 +17,9 @@ sig_orderly() {
 	expect_status $((128 + num)) &&
 		expect_in "$err" "hyve: machine: info: $name received" &&
 		expect_in "$err" "hyve: machine: info: stopped: SIG$sig" &&
-		expect_in "$T_TMP/serial.log" "idle: ready"
+		expect_in "$T_TMP/serial.log" "idle: ready" &&
+		grep -qE "machine: info: vCPU 0 stopped at RIP 0x10[0-9a-f]{4} " "$err" ||
+		fail "no trace of where vCPU 0 was"
 }
 
 test_sigterm_stops_in_order() { sig_orderly TERM 15 Terminated; }
