@@ -124,11 +124,18 @@ static int find_msix(struct virtio_dev *d)
 	d->msix_table = base + (t & ~7u);
 	if (paging_map(d->msix_table, 16ULL * d->msix_n, true))
 		return -1;
+	return 0;
+}
+
+void virtio_msix_enable(struct virtio_dev *d)
+{
+	if (!d->msix_n)
+		return;
 	/* Every entry masked until virtio_msix_set; then MSI-X on. */
 	for (unsigned int i = 0; i < d->msix_n; i++)
 		mmio_write32(d->msix_table + 16 * i + 12, 1);
-	pci_write16(&d->pci, cap + MSIX_CTRL, MSIX_ENABLE);
-	return 0;
+	pci_write16(&d->pci, d->msix_cap + MSIX_CTRL, MSIX_ENABLE);
+	d->msix_on = true;
 }
 
 int virtio_find(uint16_t type, unsigned int nth, struct virtio_dev *d)
@@ -171,7 +178,7 @@ int virtio_find(uint16_t type, unsigned int nth, struct virtio_dev *d)
 			  d->pci.dev, d->pci.fn, d->common, d->notify, d->isr);
 		return -1;
 	}
-	pci_enable(&d->pci, true);
+	pci_enable(&d->pci, false);
 	if (find_msix(d)) {
 		rt_printf("virtio: %02x.%x: bad MSI-X table\n", d->pci.dev,
 			  d->pci.fn);

@@ -81,7 +81,8 @@ struct virtio_dev {
 	uint64_t common, isr, device, notify; /* mapped structures */
 	uint32_t notify_mult, device_len;
 	unsigned int msix_cap;
-	uint16_t msix_n;
+	uint16_t msix_n; /* table entries (0: no MSI-X) */
+	bool msix_on;	 /* virtio_msix_enable was called */
 	uint64_t msix_table;
 	uint64_t features; /* what the device offers */
 	uint16_t num_queues;
@@ -99,10 +100,13 @@ void *virtio_alloc_buf(uint64_t size, uint64_t align);
 
 /*
  * The nth virtio device of this type on bus 0: its capabilities are
- * walked, its BARs mapped, memory decoding, bus mastering and MSI-X
- * turned on (INTx off).  0, or -1 with a line saying why.
+ * walked, its BARs mapped, memory decoding and bus mastering turned on;
+ * MSI-X stays off (the device then uses INTx and the ISR).  0, or -1
+ * with a line saying why.
  */
 int virtio_find(uint16_t type, unsigned int nth, struct virtio_dev *d);
+/* Turn MSI-X on with every vector masked (virtio_msix_set unmasks). */
+void virtio_msix_enable(struct virtio_dev *d);
 
 uint8_t virtio_status(const struct virtio_dev *d);
 void virtio_set_status(const struct virtio_dev *d, uint8_t s);
@@ -137,7 +141,9 @@ void virtio_msix_set(const struct virtio_dev *d, unsigned int n,
 uint8_t virtio_cfg8(const struct virtio_dev *d, unsigned int off);
 uint32_t virtio_cfg32(const struct virtio_dev *d, unsigned int off);
 uint64_t virtio_cfg64(const struct virtio_dev *d, unsigned int off);
-/* The ISR status (reading clears it). */
+/* The ISR status (4.1.4.5; reading clears it). */
+#define VIRTIO_ISR_QUEUE  0x1
+#define VIRTIO_ISR_CONFIG 0x2
 uint8_t virtio_isr(const struct virtio_dev *d);
 
 /* Compiler barrier; x86 keeps stores in order and loads in order. */

@@ -7,7 +7,8 @@
  * The device must then do what the case expects:
  *   RESET  set DEVICE_NEEDS_RESET (virtio 1.2, 2.1.2) without completing
  *          the bad chain, and send the configuration change interrupt
- *          when MSI-X is on (4.1.5.3); or
+ *          (4.1.5.3): MSI-X vector 0, or with msix=0 on the command line
+ *          the ISR's configuration bit (4.1.4.5); or
  *   DONE0  complete the chain having written nothing (a request the
  *          device's own section allows, e.g. 5.4.6.2 for a zero-length
  *          buffer), and stay usable without a reset.
@@ -351,7 +352,7 @@ static bool setup(struct hctx *h, bool indirect_ok, bool skip_aq)
 		want |= VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	if (virtio_negotiate(&h->d, want, &h->features))
 		return false;
-	if (h->d.msix_n >= 2) {
+	if (h->d.msix_on) {
 		virtio_msix_set(&h->d, 0, VEC_CONFIG);
 		virtio_msix_set(&h->d, 1, VEC_QUEUE);
 		virtio_config_vector(&h->d, 0);
@@ -455,10 +456,14 @@ static void run_case(struct hctx *h, const struct hcase *c)
 			 dn, c->name, st);
 		bp_check(!used_moved, "%s: %s: the bad chain was completed", dn,
 			 c->name);
-		if (h->d.msix_n >= 2)
+		if (h->d.msix_on)
 			bp_check(wait_config_irq(irq0),
 				 "%s: %s: no configuration interrupt", dn,
 				 c->name);
+		else
+			bp_check(virtio_isr(&h->d) & VIRTIO_ISR_CONFIG,
+				 "%s: %s: ISR without the configuration bit",
+				 dn, c->name);
 	} else {
 		uint32_t id = 0, len = 0;
 
@@ -490,9 +495,10 @@ static void run_case(struct hctx *h, const struct hcase *c)
 	virtio_reset(&h->d);
 	rt_printf("hostile: %s: %s: %s%s, %s\n", dn, c->name,
 		  reset_seen ? "needs_reset" : "completed",
-		  want == RESET && h->d.msix_n >= 2
-			  ? (config_irqs != irq0 ? " + config irq" : " no irq")
-			  : "",
+		  want != RESET		? ""
+		  : !h->d.msix_on	? " + isr config bit"
+		  : config_irqs != irq0 ? " + config irq"
+					: " no irq",
 		  bp_failures == fails ? "ok" : "FAILED");
 }
 
@@ -514,6 +520,8 @@ void vdrv_hostile(void)
 		bp_check(false, "hostile: no virtio-%s device", h.hd->name);
 		return;
 	}
+	if (h.d.msix_n >= 2 && rt_strtoul(rt_arg(vdrv.args, "msix"), 1))
+		virtio_msix_enable(&h.d);
 	h.aq = &h.q[h.hd->queue];
 	h.buf = virtio_alloc(4096, 4096);
 	h.table = virtio_alloc(16 * (QSIZE + 1), 16);
@@ -522,10 +530,10 @@ void vdrv_hostile(void)
 	h.outside = (vdrv.ram_end + (258u << 20)) & ~((2ULL << 20) - 1);
 	rt_set_handler(VEC_CONFIG, on_config);
 	rt_set_handler(VEC_QUEUE, on_queue);
-	rt_printf("hostile: virtio-%s at %02x.%x, features %#lx, %u MSI-X "
-		  "vectors, queue %u attacked\n",
-		  h.hd->name, h.d.pci.dev, h.d.pci.fn, h.d.features, h.d.msix_n,
-		  h.hd->queue);
+	rt_printf("hostile: virtio-%s at %02x.%x, features %#lx, MSI-X %s "
+		  "(%u vectors), queue %u attacked\n",
+		  h.hd->name, h.d.pci.dev, h.d.pci.fn, h.d.features,
+		  h.d.msix_on ? "on" : "off", h.d.msix_n, h.hd->queue);
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (only && !vdrv_in_list(only, cases[i].name))
 			continue;
