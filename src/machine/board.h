@@ -15,7 +15,8 @@
  *   9. PCI bus 0: the host bridge at 00:00.0, configuration ports
  *      0xcf8-0xcff, ECAM, the 32- and 64-bit BAR windows; INTx on GSI 16-19
  *  10. virtio-pci devices, in slots 1, 2, ... in this order: virtio-rng
- *      (--rng).  Each runs on its own thread (board_start).
+ *      (--rng), virtio-net (each --net, in order).  Each runs on its own
+ *      thread (board_start).
  *
  * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
  * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4

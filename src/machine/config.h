@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/net.h"
 #include "boot/loader.h"
 
 #define CONFIG_DEFAULT_MEMORY	   (256ULL << 20)
@@ -20,6 +21,7 @@
 #define CONFIG_DEBUG_EXIT_SIZE	   2
 #define CONFIG_DEBUG_EXIT_SIZE_MAX 4
 #define CONFIG_MAX_INITRAMFS	   16
+#define CONFIG_MAX_NET		   8 /* --net: virtio-net devices */
 
 enum config_on_reboot {
 	CONFIG_REBOOT_EXIT = 0, /* hyve ends with HYVE_EXIT_REBOOT */
@@ -54,6 +56,8 @@ struct hyve_config {
 	enum config_on_reboot on_reboot;
 	const char *profile; /* --profile: RIP samples go here, or NULL */
 	bool rng;	     /* --rng: a virtio-rng device on PCI */
+	struct net_config net[CONFIG_MAX_NET]; /* --net, in order */
+	unsigned int nnet;
 };
 
 void config_defaults(struct hyve_config *cfg);

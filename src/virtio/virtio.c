@@ -130,6 +130,7 @@ static void do_reset(void *ctx)
 void virtio_dev_destroy(struct virtio_dev *d)
 {
 	const struct virtio_dev_ops *ops = d->ops;
+	struct evloop *loop = d->loop;
 
 	if (!ops)
 		return;
@@ -137,15 +138,19 @@ void virtio_dev_destroy(struct virtio_dev *d)
 	do_reset(d); /* no thread now: runs here */
 	for (unsigned int i = 0; i < d->nq; i++)
 		close(d->q[i].kick_fd);
-	evloop_destroy(d->loop);
 	pthread_mutex_destroy(&d->lock);
 	free(d->q);
 	d->q = NULL;
 	d->nq = 0;
-	d->loop = NULL;
 	d->ops = NULL;
+	/*
+	 * The stopped loop outlives destroy, so that a backend can take its
+	 * fds and timers off it (net.h's rule); destroy may free what holds
+	 * d, so the loop is remembered here.
+	 */
 	if (ops->destroy)
-		ops->destroy(d); /* last: it may free what holds d */
+		ops->destroy(d);
+	evloop_destroy(loop);
 }
 
 /* Status and features ------------------------------------------------------ */

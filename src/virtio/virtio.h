@@ -88,7 +88,9 @@ struct virtio_dev_ops {
 	uint16_t queue_max;  /* the size each queue offers: a power of 2 */
 	/*
 	 * Device feature bits (0-23, and others the device handles); the
-	 * core adds VIRTIO_TRANSPORT_FEATURES.
+	 * core adds VIRTIO_TRANSPORT_FEATURES.  A device whose features
+	 * depend on its backend (virtio-net's offloads) adds those to
+	 * d->features after virtio_dev_init, before its transport is made.
 	 */
 	uint64_t features;
 	uint32_t config_size; /* bytes of device configuration space */
@@ -117,7 +119,9 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/*
 	 * main, after the thread has stopped and the core has let go of d:
-	 * free the device's state (it may free what embeds d).
+	 * free the device's state (it may free what embeds d).  d->loop is
+	 * stopped but still there, so backends can take their fds and
+	 * timers off it; the core frees it after destroy returns.
 	 */
 	void (*destroy)(struct virtio_dev *d);
 };
