@@ -178,7 +178,7 @@ int virtio_find(uint16_t type, unsigned int nth, struct virtio_dev *d)
 			  d->pci.dev, d->pci.fn, d->common, d->notify, d->isr);
 		return -1;
 	}
-	pci_enable(&d->pci, false);
+	pci_enable(&d->pci, true);
 	if (find_msix(d)) {
 		rt_printf("virtio: %02x.%x: bad MSI-X table\n", d->pci.dev,
 			  d->pci.fn);
@@ -267,6 +267,8 @@ int virtq_setup_at(struct virtio_dev *d, struct virtq *q, uint16_t index,
 	q->size = size;
 	q->index = index;
 	q->avail_idx = q->last_used = 0;
+	if (vector == VIRTIO_NO_VECTOR)
+		q->avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	cc_w16(d, CC_Q_SIZE, size);
 	cc_w64(d, CC_Q_DESC, desc_at ? desc_at : (uintptr_t)q->desc);
 	cc_w64(d, CC_Q_DRIVER, avail_at ? avail_at : (uintptr_t)q->avail);

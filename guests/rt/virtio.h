@@ -51,6 +51,7 @@
 #define VIRTQ_DESC_F_WRITE	   2
 #define VIRTQ_DESC_F_INDIRECT	   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY	   1
 
 #define VIRTIO_NO_VECTOR 0xffff
 
@@ -101,7 +102,8 @@ void *virtio_alloc_buf(uint64_t size, uint64_t align);
 /*
  * The nth virtio device of this type on bus 0: its capabilities are
  * walked, its BARs mapped, memory decoding and bus mastering turned on;
- * MSI-X stays off (the device then uses INTx and the ISR).  0, or -1
+ * MSI-X stays off (the device then sets the ISR; INTx is disabled in the
+ * Command register, since these drivers poll).  0, or -1
  * with a line saying why.
  */
 int virtio_find(uint16_t type, unsigned int nth, struct virtio_dev *d);
@@ -122,12 +124,13 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t want, uint64_t *got);
 /*
  * Queue setup (4.1.5.1.3): select queue index, take min(size, its max)
  * entries, place the rings (reusing q's from an earlier setup of the same
- * size), give the device their addresses (overridden by desc_at etc. when
- * not 0, to hand it bad ones), its MSI-X vector, and enable it.  0 or -1.
+ * size), give the device their addresses, its MSI-X vector, and enable
+ * it.  A queue without a vector is polled: its avail flags ask for no
+ * interrupts (VIRTQ_AVAIL_F_NO_INTERRUPT, 2.7.7).  0 or -1.
  */
 int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index,
 		uint16_t size, uint16_t vector);
-/* The same with the ring addresses given (for hostile cases). */
+/* The same with ring addresses given where not 0 (to hand bad ones). */
 int virtq_setup_at(struct virtio_dev *d, struct virtq *q, uint16_t index,
 		   uint16_t size, uint16_t vector, uint64_t desc_at,
 		   uint64_t avail_at, uint64_t used_at);
@@ -175,6 +178,21 @@ static inline void virtq_kick(struct virtq *q)
 {
 	virtio_barrier();
 	*q->notify = q->index;
+}
+
+/*
+ * Notify unless the device said it need not be (VIRTQ_USED_F_NO_NOTIFY,
+ * 2.7.10.1; EVENT_IDX is not negotiated by these drivers); true if it
+ * notified.  The full barrier orders our avail idx store before the flag
+ * load, or the device may have just turned notifications back on.
+ */
+static inline bool virtq_kick_needed(struct virtq *q)
+{
+	virtio_mb();
+	if (q->used[0] & VIRTQ_USED_F_NO_NOTIFY)
+		return false;
+	*q->notify = q->index;
+	return true;
 }
 
 /* A used element, if one is waiting: its id and len; true then. */

@@ -33,6 +33,18 @@ bool vdrv_arg_is(const char *key, const char *value);
 /* Whether item is in the comma-separated list at s (up to a space). */
 bool vdrv_in_list(const char *s, const char *item);
 
+/* virtio-net (net.c) ------------------------------------------------------ */
+
+#define VDRV_NET_HDR 12 /* struct virtio_net_hdr_v1 (5.1.6) */
+
+/*
+ * A header with no offloads and an Ethernet frame of len bytes (60 at
+ * least) at p: to 02:00:00:00:00:01 from 52:54:00:00:00:02, EtherType
+ * 0x88b5 (IEEE 802 local experimental), then the sequence number seq
+ * and a byte pattern.
+ */
+void vdrv_net_frame(uint8_t *p, unsigned int len, uint32_t seq);
+
 /* The tests (hostile.c, blk.c, bench.c). */
 void vdrv_hostile(void);
 void vdrv_blk_test(void);
