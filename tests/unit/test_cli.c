@@ -264,6 +264,7 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_true(cfg->host_quirks);
 	assert_true(cfg->host_decompress);
 	assert_int_equal(cfg->on_reboot, CONFIG_REBOOT_EXIT);
+	assert_int_equal(cfg->ndisks, 0);
 }
 
 /* config_defaults alone gives the same, over any garbage. */
@@ -501,6 +502,78 @@ static void test_parse_initramfs(void **state)
 	assert_string_equal(p.err, "--initramfs: at most 16 of them");
 
 	ERROR("--initramfs needs a value", "run", "--initramfs");
+}
+
+static void test_parse_disk(void **state)
+{
+	const char *list[MAX_ARGS + 1];
+	char names[CONFIG_MAX_DISKS + 1][32];
+	struct parsed p;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--disk", "path=/a/root.img"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 1);
+	assert_string_equal(p.cfg.disk[0].path, "/a/root.img");
+	assert_false(p.cfg.disk[0].readonly);
+	assert_false(p.cfg.disk[0].direct);
+	assert_string_equal(p.cfg.disk[0].serial, "");
+
+	assert_int_equal(PARSE(&p, "run", "--disk",
+			       "path=a.img,readonly=on,direct=on,serial=S 1",
+			       "--disk=serial=ABCDEFGHIJKLMNOPQRST,path=b.img,"
+			       "readonly=off,direct",
+			       "--disk", "readonly,path=c=d"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 3);
+	assert_string_equal(p.cfg.disk[0].path, "a.img");
+	assert_true(p.cfg.disk[0].readonly);
+	assert_true(p.cfg.disk[0].direct);
+	assert_string_equal(p.cfg.disk[0].serial, "S 1");
+	assert_string_equal(p.cfg.disk[1].path, "b.img");
+	assert_false(p.cfg.disk[1].readonly);
+	assert_true(p.cfg.disk[1].direct);
+	assert_string_equal(p.cfg.disk[1].serial, "ABCDEFGHIJKLMNOPQRST");
+	assert_string_equal(p.cfg.disk[2].path, "c=d");
+	assert_true(p.cfg.disk[2].readonly);
+
+	/* Eight fit, a ninth does not. */
+	list[n++] = "hyve";
+	list[n++] = "run";
+	for (int i = 0; i < CONFIG_MAX_DISKS; i++) {
+		snprintf(names[i], sizeof(names[i]), "--disk=path=d%d", i);
+		list[n++] = names[i];
+	}
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 8);
+	assert_string_equal(p.cfg.disk[7].path, "d7");
+	snprintf(names[8], sizeof(names[8]), "--disk=path=d8");
+	list[n++] = names[8];
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_ERROR);
+	assert_string_equal(p.err, "--disk: at most 8 of them");
+
+	ERROR("--disk needs a value", "run", "--disk");
+	ERROR("names no image", "run", "--disk", "readonly=on");
+	ERROR("--disk: 'a.img': expected path=IMG[,readonly=on][,direct=on]"
+	      "[,serial=S]",
+	      "run", "--disk", "a.img");
+	ERROR("path= names no file", "run", "--disk", "path=");
+	ERROR("path= given twice", "run", "--disk", "path=a,path=b");
+	ERROR("unknown key 'size'", "run", "--disk", "path=a,size=1G");
+	ERROR("has an empty part", "run", "--disk", "path=a,,readonly");
+	ERROR("has an empty part", "run", "--disk", "path=a,");
+	ERROR("readonly=maybe: expected on or off", "run", "--disk",
+	      "path=a,readonly=maybe");
+	ERROR("direct=: expected on or off", "run", "--disk", "path=a,direct=");
+	ERROR("serial=ABCDEFGHIJKLMNOPQRSTU: 1 to 20 characters", "run",
+	      "--disk", "path=a,serial=ABCDEFGHIJKLMNOPQRSTU");
+	ERROR("serial=: 1 to 20 characters", "run", "--disk", "path=a,serial=");
+	ERROR("only printable ASCII", "run", "--disk", "path=a,serial=x\ty");
+	ERROR("only printable ASCII", "run", "--disk",
+	      "path=a,serial=\xc3\xa9");
 }
 
 static void test_parse_acpi(void **state)
@@ -815,6 +888,7 @@ static void test_help_text_new_options(void **state)
 	assert_contains(s, "--no-host-decompress");
 	assert_contains(s, "--on-reboot exit|restart");
 	assert_contains(s, "xsave"); /* feature names for --cpu-features */
+	assert_contains(s, "--disk path=IMG[,readonly=on][,direct=on]");
 	free(s);
 }
 
@@ -835,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad_values),
 		cmocka_unit_test(test_parse_kernel_format),
 		cmocka_unit_test(test_parse_initramfs),
+		cmocka_unit_test(test_parse_disk),
 		cmocka_unit_test(test_parse_acpi),
 		cmocka_unit_test(test_parse_cpu_features),
 		cmocka_unit_test(test_parse_switches),
