@@ -116,6 +116,33 @@ static bool net_good_ok(struct hctx *h, uint32_t len)
 	return len == 0;
 }
 
+/*
+ * virtio-blk: read sector 0 (header, 512 bytes, status); the used length
+ * is the data and the status byte.
+ */
+#define BLK_DATA   512
+#define BLK_STATUS 16
+
+static void blk_good(struct hctx *h)
+{
+	struct vdrv_blk_hdr *hdr = (void *)h->buf;
+
+	*hdr = (struct vdrv_blk_hdr){ .type = VDRV_BLK_T_IN, .sector = 0 };
+	h->buf[BLK_STATUS] = 0xff;
+	virtq_desc_set(h->aq, 0, (uintptr_t)hdr, sizeof(*hdr),
+		       VIRTQ_DESC_F_NEXT, 1);
+	virtq_desc_set(h->aq, 1, (uintptr_t)h->buf + BLK_DATA, VDRV_SECTOR,
+		       VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+	virtq_desc_set(h->aq, 2, (uintptr_t)h->buf + BLK_STATUS, 1,
+		       VIRTQ_DESC_F_WRITE, 0);
+	virtq_publish(h->aq, 0);
+}
+
+static bool blk_good_ok(struct hctx *h, uint32_t len)
+{
+	return len == VDRV_SECTOR + 1 && h->buf[BLK_STATUS] == VDRV_BLK_S_OK;
+}
+
 static const struct hdev devices[] = {
 	{
 		.name = "rng",
@@ -129,6 +156,18 @@ static const struct hdev devices[] = {
 		.wrong_dir = DONE0,
 		.good = rng_good,
 		.good_ok = rng_good_ok,
+	},
+	{
+		.name = "blk",
+		.type = VIRTIO_ID_BLOCK,
+		.nq = 1,
+		.queue = 0,
+		.dir = VIRTQ_DESC_F_WRITE,
+		/* blk.h: no writable byte for the status: NEEDS_RESET */
+		.zero = RESET,
+		.wrong_dir = RESET,
+		.good = blk_good,
+		.good_ok = blk_good_ok,
 	},
 	{
 		.name = "net",
