@@ -10,15 +10,19 @@
  *   test=rng      read entropy from virtio-rng at CPL 0 and at CPL 3, in
  *                 plain, chained and indirect requests; check the bytes
  *   test=hostile  dev=rng|blk|net: feed the device malformed rings, one
- *                 case at a time (virtio_hostile.h), and check that it
+ *                 case at a time (vdrv/hostile.c), and check that it
  *                 sets DEVICE_NEEDS_RESET and sends a configuration
  *                 interrupt (MSI-X), or completes the request as its own
  *                 rules say; then reset it and use it again
  *   test=blk      write a pattern to sectors (sector=, count=), read it
  *                 back and compare; the host checks the image after exit
  *   test=bench    the benchmarks named by what= (blk-randread,
- *                 blk-seqwrite, net-tx; vbench.h), figures on the console
- * Other words: cases=NAME,NAME (hostile: only these), verbose=1.
+ *                 blk-seqwrite, net-tx, exit-notify, exit-mmio;
+ *                 vdrv/bench.c), figures on the console
+ * Other words: cases=NAME,NAME (hostile: only these), msix=0 (hostile:
+ * MSI-X off), tsc_khz=N (the TSC's frequency, rather than measuring it),
+ * pci_window=ADDR (place unplaced BARs there: firmware such as qboot
+ * leaves them at 0).
  *
  * Ends with "virtio_drv: all checks passed" and exit code 0x31 (hyve exits
  * 99 with --debug-exit), or "virtio_drv: N checks failed" and 0x7e (253).
@@ -276,14 +280,17 @@ int main(const struct hyve_boot_info *bi)
 		rt_puts("virtio_drv: no RAM after the image\n");
 		return 0x7e;
 	}
-	vdrv.verbose = rt_strtoul(rt_arg(vdrv.args, "verbose"), 0);
 	/* Firmware that leaves BARs unplaced (qboot): place them here. */
 	pci_assign_window(rt_strtoul(rt_arg(vdrv.args, "pci_window"), 0),
 			  256u << 20);
 	ring3_init();
 	rt_pic_mask_all();
 	rt_lapic_enable();
-	vdrv.khz = tsc_khz(&how);
+	/* tsc_khz=N: the same figure for every VMM a benchmark compares. */
+	vdrv.khz = rt_strtoul(rt_arg(vdrv.args, "tsc_khz"), 0);
+	how = "command line";
+	if (!vdrv.khz)
+		vdrv.khz = tsc_khz(&how);
 	rt_printf("virtio_drv: test=%s, TSC %lu kHz (%s), RAM ends at %#lx, "
 		  "heap %#lx-%#lx\n",
 		  test ? test : "(none)", vdrv.khz, how, vdrv.ram_end,

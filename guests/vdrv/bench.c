@@ -9,6 +9,12 @@
  *                    one flush (timed on its own)
  *   net-tx:D         60-byte Ethernet frames (vdrv_net_frame) to the
  *                    network backend, D in flight
+ *   exit-notify      notifications of a queue with nothing in it: one
+ *                    MMIO write each, which KVM turns into an eventfd
+ *                    signal (an ioeventfd) when the VMM asked for one
+ *   exit-mmio        reads of device_status: one MMIO read each, which
+ *                    the VMM's userspace answers
+ * (the exit-* ones use the first virtio-blk, virtio-net or virtio-rng).
  * Each runs for ms milliseconds (default 2000) after a short warm-up, and
  * prints one line the host parses:
  *   bench: NAME depth=D ops=N bytes=B us=T kicks=K errors=E rate=R UNIT
@@ -144,6 +150,27 @@ static uint64_t net_loop(void *arg)
 	return 0;
 }
 
+/* CPL 3: r->ops notifications (r->type 0) or status reads (1). */
+static uint64_t exit_loop(void *arg)
+{
+	struct run *r = arg;
+	volatile uint8_t *status = (volatile uint8_t *)(uintptr_t)r->bufs;
+	uint64_t t0 = rt_rdtsc(), end = t0 + r->ms * vdrv.khz;
+
+	r->ok = true;
+	while (rt_rdtsc() < end) {
+		for (unsigned int i = 0; i < 64; i++) {
+			if (r->type)
+				(void)*status;
+			else
+				virtq_kick(r->q);
+		}
+		r->ops += 64;
+	}
+	r->ticks = rt_rdtsc() - t0;
+	return 0;
+}
+
 static void report(const char *name, const struct run *r, bool bytes)
 {
 	uint64_t us = vdrv_us(r->ticks);
@@ -157,7 +184,10 @@ static void report(const char *name, const struct run *r, bool bytes)
 	rt_printf("bench: %s depth=%u ops=%lu bytes=%lu us=%lu kicks=%lu "
 		  "errors=%lu rate=%lu %s\n",
 		  name, r->depth, r->ops, total, us, r->kicks, r->errors, rate,
-		  bytes ? "MB/s" : (r->b ? "IOPS" : "frames/s"));
+		  bytes		   ? "MB/s"
+		  : r->b	   ? "IOPS"
+		  : r->q && r->len ? "frames/s"
+				   : "exits/s");
 }
 
 static void run_blk(struct vdrv_blk *b, const char *name, uint16_t depth,
@@ -244,6 +274,38 @@ static void run_net(const char *name, uint16_t depth, uint64_t ms)
 	virtio_reset(&d);
 }
 
+static void run_exits(const char *name, uint64_t ms)
+{
+	static const uint16_t types[] = { VIRTIO_ID_BLOCK, VIRTIO_ID_NET,
+					  VIRTIO_ID_RNG };
+	static struct virtio_dev d;
+	static struct virtq q;
+	struct run r = { .q = &q, .type = !rt_strcmp(name, "exit-mmio") };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN + types[i],
+			     VIRTIO_PCI_MODERN + types[i], 0, &d.pci))
+			break;
+	if (i == 3 || virtio_find(types[i], 0, &d) ||
+	    virtio_negotiate(&d, VIRTIO_BIT(VIRTIO_F_VERSION_1), 0) ||
+	    virtq_setup(&d, &q, 0, 16, VIRTIO_NO_VECTOR)) {
+		bp_check(false, "bench: %s: no usable virtio device", name);
+		return;
+	}
+	virtio_set_status(&d, virtio_status(&d) | VIRTIO_DRIVER_OK);
+	r.bufs = (uint8_t *)(uintptr_t)(d.common + 0x14); /* device_status */
+	r.ms = WARMUP_MS;
+	ring3_call(exit_loop, &r);
+	r.ms = ms;
+	r.ops = 0;
+	ring3_call(exit_loop, &r);
+	report(name, &r, false);
+	rt_printf("bench: %s ns=%lu per exit (device type %u)\n", name,
+		  r.ops ? vdrv_us(r.ticks) * 1000 / r.ops : 0, types[i]);
+	virtio_reset(&d);
+}
+
 void vdrv_bench(void)
 {
 	static struct vdrv_blk b;
@@ -289,6 +351,9 @@ void vdrv_bench(void)
 			run_blk(&b, name, depth, ms);
 		} else if (!rt_strcmp(name, "net-tx")) {
 			run_net(name, depth, ms);
+		} else if (!rt_strcmp(name, "exit-notify") ||
+			   !rt_strcmp(name, "exit-mmio")) {
+			run_exits(name, ms);
 		} else {
 			bp_check(false, "bench: unknown benchmark %s", name);
 		}

@@ -17,7 +17,6 @@ struct vdrv {
 	uint64_t khz;			   /* TSC ticks per millisecond */
 	uint64_t ram_end;		   /* where RAM ends (all ranges) */
 	uint64_t heap, heap_end;	   /* what virtio_heap was given */
-	unsigned int verbose;
 };
 extern struct vdrv vdrv;
 
