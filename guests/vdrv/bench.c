@@ -15,7 +15,9 @@
  *   exit-mmio        reads of device_status: one MMIO read each, which
  *                    the VMM's userspace answers
  * (the exit-* ones use the first virtio-blk, virtio-net or virtio-rng).
- * Each runs for ms milliseconds (default 2000) after a short warm-up, and
+ * Each runs for ms milliseconds (default 2000) after a short warm-up (at
+ * CPL 3; cpl=0 runs the loops at CPL 0, to show what emulating them costs
+ * on a host that emulates guest kernel code), and
  * prints one line the host parses:
  *   bench: NAME depth=D ops=N bytes=B us=T kicks=K errors=E rate=R UNIT
  * R is in operations (IOPS, frames) or bytes (MB/s) per second.
@@ -171,6 +173,15 @@ static uint64_t exit_loop(void *arg)
 	return 0;
 }
 
+/* The loop at CPL 3, or at CPL 0 with cpl=0 (to see what emulation costs). */
+static void call(uint64_t (*fn)(void *), struct run *r)
+{
+	if (rt_strtoul(rt_arg(vdrv.args, "cpl"), 3) == 0)
+		fn(r);
+	else
+		ring3_call(fn, r);
+}
+
 static void report(const char *name, const struct run *r, bool bytes)
 {
 	uint64_t us = vdrv_us(r->ticks);
@@ -219,10 +230,10 @@ static void run_blk(struct vdrv_blk *b, const char *name, uint16_t depth,
 		return;
 	}
 	r.ms = WARMUP_MS;
-	ring3_call(blk_loop, &r);
+	call(blk_loop, &r);
 	r.ms = ms;
 	r.ops = r.errors = r.kicks = 0;
-	ring3_call(blk_loop, &r);
+	call(blk_loop, &r);
 	report(name, &r, !rand);
 	if (rand || !(b->features & VIRTIO_BIT(9))) /* VIRTIO_BLK_F_FLUSH */
 		return;
@@ -265,11 +276,11 @@ static void run_net(const char *name, uint16_t depth, uint64_t ms)
 	}
 	virtio_set_status(&d, virtio_status(&d) | VIRTIO_DRIVER_OK);
 	r.ms = WARMUP_MS;
-	ring3_call(net_loop, &r);
+	call(net_loop, &r);
 	rt_printf("bench: %s warm-up frames=%lu\n", name, r.ops);
 	r.ms = ms;
 	r.ops = r.errors = r.kicks = 0;
-	ring3_call(net_loop, &r);
+	call(net_loop, &r);
 	report(name, &r, false);
 	virtio_reset(&d);
 }
@@ -296,10 +307,10 @@ static void run_exits(const char *name, uint64_t ms)
 	virtio_set_status(&d, virtio_status(&d) | VIRTIO_DRIVER_OK);
 	r.bufs = (uint8_t *)(uintptr_t)(d.common + 0x14); /* device_status */
 	r.ms = WARMUP_MS;
-	ring3_call(exit_loop, &r);
+	call(exit_loop, &r);
 	r.ms = ms;
 	r.ops = 0;
-	ring3_call(exit_loop, &r);
+	call(exit_loop, &r);
 	report(name, &r, false);
 	rt_printf("bench: %s ns=%lu per exit (device type %u)\n", name,
 		  r.ops ? vdrv_us(r.ticks) * 1000 / r.ops : 0, types[i]);
