@@ -452,17 +452,20 @@ static void blk_resume(struct virtio_blk *b)
 	}
 }
 
-/* The backend's eventfd: run its callbacks. */
-static void blk_on_disk(void *ctx, int fd, uint32_t events)
+void virtio_blk_complete(struct virtio_blk *b)
 {
-	struct virtio_blk *b = ctx;
-
-	(void)fd, (void)events;
 	disk_complete(b->dq);
 	if (!b->bq)
 		return; /* not active */
 	blk_resume(b);
 	blk_interrupts(b);
+}
+
+/* The backend's eventfd: run its callbacks. */
+static void blk_on_disk(void *ctx, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	virtio_blk_complete(ctx);
 }
 
 /* The device's ops -------------------------------------------------------- */
