@@ -144,7 +144,7 @@ static uint8_t blk_check_range(struct virtio_blk *b, struct blk_io *io,
 		uint64_t sector;
 		uint32_t num_sectors;
 		uint32_t flags;
-	} seg;
+	} seg = { 0 };
 	uint64_t sector, off, end, bs = b->info->block_size;
 	uint32_t count, flags;
 
@@ -197,7 +197,7 @@ static uint8_t blk_check(struct virtio_blk *b, const struct virtq_chain *c,
 		uint32_t type;
 		uint32_t ioprio;
 		uint64_t sector;
-	} hdr;
+	} hdr = { 0 };
 	uint64_t sector;
 	size_t n;
 
@@ -452,17 +452,20 @@ static void blk_resume(struct virtio_blk *b)
 	}
 }
 
-/* The backend's eventfd: run its callbacks. */
-static void blk_on_disk(void *ctx, int fd, uint32_t events)
+void virtio_blk_complete(struct virtio_blk *b)
 {
-	struct virtio_blk *b = ctx;
-
-	(void)fd, (void)events;
 	disk_complete(b->dq);
 	if (!b->bq)
 		return; /* not active */
 	blk_resume(b);
 	blk_interrupts(b);
+}
+
+/* The backend's eventfd: run its callbacks. */
+static void blk_on_disk(void *ctx, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	virtio_blk_complete(ctx);
 }
 
 /* The device's ops -------------------------------------------------------- */

@@ -170,6 +170,13 @@ int virtio_blk_create(struct virtio_blk **out, const struct guest_mem *mem,
 		      char *err, size_t errlen);
 
 /*
+ * What the backend's eventfd triggers on the device thread: run the
+ * completions, resume what waited, interrupt.  Tests and fuzzers call it
+ * themselves before the thread starts (then it is theirs).
+ */
+void virtio_blk_complete(struct virtio_blk *b);
+
+/*
  * The serial a disk gets without serial=: the first 20 bytes of the
  * image's file name (the part after the last '/'), spaces and bytes
  * outside printable ASCII as '_'; out is NUL-padded, not terminated when
