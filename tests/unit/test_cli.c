@@ -252,6 +252,7 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_false(cfg->debug_exit);
 	assert_false(cfg->stats);
 	assert_false(cfg->rng);
+	assert_int_equal(cfg->nnet, 0);
 	assert_int_equal(cfg->verbose, 0);
 	assert_true(cfg->debug_exit_port == 0x501);
 	assert_int_equal(cfg->debug_exit_size, 2);
@@ -676,6 +677,52 @@ static void test_parse_switches(void **state)
 	ERROR("unexpected argument '1'", "run", "--rng", "1");
 }
 
+/* --net: repeatable, kept in order, at most CONFIG_MAX_NET; checked now. */
+static void test_parse_net(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--net",
+			       "tap=tap0,mac=52:54:00:12:34:5A",
+			       "--net=user,hostfwd=tcp::2222-:22,hostfwd="
+			       "udp:127.0.0.1:5353-10.0.2.15:53"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.nnet, 2);
+	assert_int_equal(p.cfg.net[0].kind, NET_TAP);
+	assert_string_equal(p.cfg.net[0].ifname, "tap0");
+	assert_true(p.cfg.net[0].mac_set);
+	assert_int_equal(p.cfg.net[0].mac[5], 0x5a);
+	assert_int_equal(p.cfg.net[1].kind, NET_USER);
+	assert_false(p.cfg.net[1].mac_set);
+	assert_int_equal(p.cfg.net[1].nhostfwd, 2);
+	assert_false(p.cfg.net[1].hostfwd[0].udp);
+	assert_int_equal(p.cfg.net[1].hostfwd[0].host_port, 2222);
+	assert_int_equal(p.cfg.net[1].hostfwd[0].guest_port, 22);
+	assert_true(p.cfg.net[1].hostfwd[1].udp);
+	assert_int_equal(p.cfg.net[1].hostfwd[1].host_port, 5353);
+
+	assert_int_equal(PARSE(&p, "run", "--net=user", "--net=user",
+			       "--net=user", "--net=user", "--net=user",
+			       "--net=user", "--net=user", "--net=user"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.nnet, CONFIG_MAX_NET);
+	ERROR("--net: at most 8 network devices", "run", "--net=user",
+	      "--net=user", "--net=user", "--net=user", "--net=user",
+	      "--net=user", "--net=user", "--net=user", "--net=user");
+
+	ERROR("--net needs a value", "run", "--net");
+	ERROR("--net: 'bogus' is not a network backend (tap=NAME or user)",
+	      "run", "--net", "bogus");
+	ERROR("--net: tap needs a name", "run", "--net", "tap");
+	ERROR("--net: hostfwd= is for --net user only", "run", "--net",
+	      "tap=t0,hostfwd=tcp::1-:2");
+	ERROR("--net: mac '01:00:5e:00:00:01' is a multicast address", "run",
+	      "--net", "user,mac=01:00:5e:00:00:01");
+	ERROR("--net: unknown option 'vhost=on'", "run", "--net",
+	      "tap=t0,vhost=on");
+}
+
 static void test_parse_on_reboot(void **state)
 {
 	struct parsed p;
@@ -887,6 +934,9 @@ static void test_help_text_new_options(void **state)
 	assert_contains(s, "--no-host-quirks");
 	assert_contains(s, "--no-host-decompress");
 	assert_contains(s, "--on-reboot exit|restart");
+	assert_contains(s, "--net tap=NAME[,mac=MAC]");
+	assert_contains(s,
+			"hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT");
 	assert_contains(s, "xsave"); /* feature names for --cpu-features */
 	assert_contains(s, "--disk path=IMG[,readonly=on][,direct=on]");
 	free(s);
@@ -913,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_parse_acpi),
 		cmocka_unit_test(test_parse_cpu_features),
 		cmocka_unit_test(test_parse_switches),
+		cmocka_unit_test(test_parse_net),
 		cmocka_unit_test(test_parse_on_reboot),
 		cmocka_unit_test(test_parse_probe),
 		cmocka_unit_test(test_parse_debug_exit),
