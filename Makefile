@@ -127,6 +127,12 @@ bench: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/run
 
+# virtio-blk and virtio-net, hyve against QEMU, measured by the driver
+# guest (bench/virtio; a few minutes).
+bench-virtio: deps-bench
+	$(Q)$(MAKE) --no-print-directory all
+	bench/virtio
+
 # Linux boot times, hyve against QEMU (bench/linux; tens of minutes here).
 bench-linux: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
@@ -138,7 +144,8 @@ test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock
 
-.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock bench-linux
+.PHONY: deps-build deps-test deps-bench deps-fuzz test-linux-stock bench-linux \
+	bench-virtio
 deps-build:
 	$(Q)scripts/deps build
 deps-test:

@@ -86,3 +86,24 @@ $(G)/bz_gzelf.bzimage: $(G)/bz_guest.bin $(G)/hello.elf.gz $(MKBZIMAGE)
 	$(Q)$(MKBZIMAGE) -p $(G)/hello.elf.gz $< $@
 $(G)/bz_pvh.bzimage: $(G)/bz_guest.bin $(G)/pvh_guest.elf.gz $(MKBZIMAGE)
 	$(Q)$(MKBZIMAGE) -p $(G)/pvh_guest.elf.gz $< $@
+
+# virtio_drv.elf: the virtio driver guest (guests/virtio_drv.c, its parts in
+# guests/vdrv/ and the driver library in guests/rt/), a PVH kernel like
+# pvh_guest.elf, so that QEMU boots it too (bench/virtio).
+VDRV_RT := $(G)/rt/pci.o $(G)/rt/virtio.o $(G)/rt/paging.o $(G)/rt/ring3.o \
+	$(G)/rt/tsc.o
+VDRV_OBJS := $(patsubst guests/vdrv/%.c,$(G)/vdrv/%.o,$(wildcard guests/vdrv/*.c))
+VDRV_HDRS := guests/vdrv/vdrv.h guests/rt/virtio.h guests/rt/pci.h \
+	guests/rt/paging.h guests/rt/ring3.h guests/rt/tsc.h guests/rt/bootproto.h
+
+$(G)/vdrv/%.o: guests/vdrv/%.c $(VDRV_HDRS) guests/rt/rt.h guests/rt/x86.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $<")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -Iguests/vdrv -c $< -o $@
+$(G)/virtio_drv.o $(VDRV_RT): $(VDRV_HDRS)
+
+$(G)/virtio_drv.elf: $(G)/virtio_drv.o $(VDRV_OBJS) $(VDRV_RT) \
+		$(G)/rt/pvhnote.o $(BOOT32_RT) guests/rt/boot32.ld
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(BOOT_GUEST_LDFLAGS) \
+		-T guests/rt/boot32.ld $(filter %.o,$^) -o $@

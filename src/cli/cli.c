@@ -289,6 +289,35 @@ static int set_rng(struct hyve_config *cfg, const char *arg, char *err,
 	return 0;
 }
 
+static int set_net(struct hyve_config *cfg, const char *arg, char *err,
+		   size_t errlen)
+{
+	if (cfg->nnet >= CONFIG_MAX_NET) {
+		snprintf(err, errlen, "--net: at most %d network devices",
+			 CONFIG_MAX_NET);
+		return -E2BIG;
+	}
+	/* Its messages start "--net: ". */
+	if (net_config_parse(&cfg->net[cfg->nnet], arg, err, errlen))
+		return -EINVAL;
+	cfg->nnet++;
+	return 0;
+}
+
+static int set_disk(struct hyve_config *cfg, const char *arg, char *err,
+		    size_t errlen)
+{
+	if (cfg->ndisks >= CONFIG_MAX_DISKS) {
+		snprintf(err, errlen, "--disk: at most %d of them",
+			 CONFIG_MAX_DISKS);
+		return -E2BIG;
+	}
+	if (config_disk_parse(&cfg->disk[cfg->ndisks], arg, err, errlen))
+		return -EINVAL;
+	cfg->ndisks++;
+	return 0;
+}
+
 static int set_stats(struct hyve_config *cfg, const char *arg, char *err,
 		     size_t errlen)
 {
@@ -329,6 +358,8 @@ static const struct cli_option {
 	{ "debug-exit", optional_argument, 0, set_debug_exit,
 	  "iobase=iosize=" },
 	{ "rng", no_argument, 0, set_rng, NULL },
+	{ "disk", required_argument, 0, set_disk, NULL },
+	{ "net", required_argument, 0, set_net, NULL },
 	{ "on-reboot", required_argument, 0, set_on_reboot, NULL },
 	{ "no-host-quirks", no_argument, 0, set_no_host_quirks, NULL },
 	{ "no-host-decompress", no_argument, 0, set_no_host_decompress, NULL },

@@ -12,6 +12,8 @@
 #include "arch/x86/e820.h"
 #include "arch/x86/memmap.h"
 #include "util/log.h"
+#include "virtio/blk.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vmm/status.h"
 
@@ -174,6 +176,24 @@ static int board_virtio_devices(struct board *b, char *err, size_t errlen)
 			snprintf(err, errlen, "virtio-rng: %s", strerror(-r));
 		else
 			r = board_add_virtio(b, &rng->vdev, err, errlen);
+	}
+	for (unsigned int i = 0; !r && i < b->cfg->ndisks; i++) {
+		const struct virtio_blk_opts o = {
+			.serial = b->cfg->disk[i].serial,
+			.num_queues = b->cfg->cpus,
+		};
+		struct virtio_blk *blk;
+		r = virtio_blk_create(&blk, &b->vm->mem, b->disks[i], &o, err,
+				      errlen);
+		if (!r)
+			r = board_add_virtio(b, &blk->vdev, err, errlen);
+	}
+	for (unsigned int i = 0; !r && i < b->cfg->nnet; i++) {
+		struct virtio_net *net;
+		r = virtio_net_create(&net, &b->vm->mem, &b->cfg->net[i], err,
+				      errlen);
+		if (!r)
+			r = board_add_virtio(b, &net->vdev, err, errlen);
 	}
 	return r;
 }

@@ -15,7 +15,8 @@
  *   9. PCI bus 0: the host bridge at 00:00.0, configuration ports
  *      0xcf8-0xcff, ECAM, the 32- and 64-bit BAR windows; INTx on GSI 16-19
  *  10. virtio-pci devices, in slots 1, 2, ... in this order: virtio-rng
- *      (--rng).  Each runs on its own thread (board_start).
+ *      (--rng), virtio-blk (each --disk, in order: vda, vdb...), virtio-net
+ *      (each --net, in order).  Each runs on its own thread (board_start).
  *
  * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
  * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
@@ -30,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backend/disk.h"
 #include "hw/acpi_pm.h"
 #include "hw/com.h"
 #include "hw/debug_exit.h"
@@ -75,6 +77,10 @@ struct board {
 	struct pci_bus pci;
 	struct board_virtio virtio[BOARD_MAX_VIRTIO];
 	unsigned int nvirtio;
+	/* The --disk images, cfg->ndisks of them: the machine opens them
+	 * once (they stay locked across a restart) and sets this before
+	 * board_wire. */
+	struct disk *const *disks;
 	bool com1_made, rtc_made, pm_made, fw_made, pci_made;
 	int wake_fd; /* eventfd: the RTC's next event may have moved */
 	enum board_event event; /* set by the callbacks, read after the stop */

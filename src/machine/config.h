@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/net.h"
 #include "boot/loader.h"
 
 #define CONFIG_DEFAULT_MEMORY	   (256ULL << 20)
@@ -20,6 +21,10 @@
 #define CONFIG_DEBUG_EXIT_SIZE	   2
 #define CONFIG_DEBUG_EXIT_SIZE_MAX 4
 #define CONFIG_MAX_INITRAMFS	   16
+#define CONFIG_MAX_DISKS	   8	/* --disk, each a virtio-blk device */
+#define CONFIG_DISK_PATH_MAX	   4096 /* PATH_MAX, with its NUL */
+#define CONFIG_DISK_SERIAL_MAX	   20	/* virtio-blk's ID: 20 bytes */
+#define CONFIG_MAX_NET		   8 /* --net: virtio-net devices */
 
 enum config_on_reboot {
 	CONFIG_REBOOT_EXIT = 0, /* hyve ends with HYVE_EXIT_REBOOT */
@@ -30,6 +35,15 @@ enum config_serial {
 	CONFIG_SERIAL_STDIO = 0,
 	CONFIG_SERIAL_FILE,
 	CONFIG_SERIAL_OFF,
+};
+
+/* One --disk: path=IMG[,readonly=on][,direct=on][,serial=S]. */
+struct config_disk {
+	char path[CONFIG_DISK_PATH_MAX];
+	bool readonly;
+	bool direct;
+	/* Printable ASCII, no comma; "": derived from the image's name. */
+	char serial[CONFIG_DISK_SERIAL_MAX + 1];
 };
 
 struct hyve_config {
@@ -54,6 +68,10 @@ struct hyve_config {
 	enum config_on_reboot on_reboot;
 	const char *profile; /* --profile: RIP samples go here, or NULL */
 	bool rng;	     /* --rng: a virtio-rng device on PCI */
+	struct config_disk disk[CONFIG_MAX_DISKS]; /* --disk, in order */
+	unsigned int ndisks;
+	struct net_config net[CONFIG_MAX_NET]; /* --net, in order */
+	unsigned int nnet;
 };
 
 void config_defaults(struct hyve_config *cfg);
@@ -64,5 +82,15 @@ void config_defaults(struct hyve_config *cfg);
  */
 int config_check_memory(uint64_t bytes, uint64_t host_bytes, char *err,
 			size_t errlen);
+
+/*
+ * Parse one --disk value into *d: "path=IMG" and any of "readonly=on|off",
+ * "direct=on|off", "serial=S" (1 to 20 printable ASCII characters),
+ * comma-separated; a path with a comma cannot be given.  Checks the
+ * syntax only: the image is opened by the machine.  0, or -EINVAL with one
+ * line in err ("--disk: ...").
+ */
+int config_disk_parse(struct config_disk *d, const char *spec, char *err,
+		      size_t errlen);
 
 #endif

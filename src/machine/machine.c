@@ -5,7 +5,9 @@
  * made and nothing is left half-made after a failure:
  *
  *   1. open and check the kernel (boot/loader.c; a bzImage may be
- *      decompressed here) and read the --initramfs images: no KVM yet;
+ *      decompressed here), read the --initramfs images, open and lock the
+ *      --disk images (kept, and locked, until hyve exits, across a
+ *      restart): no KVM yet;
  *   2. check --memory against the host, open /dev/kvm, get the host probe
  *      (vmm/probe.c, cached) and decide the host quirks (quirks.c);
  *   3. make the VM (in-kernel irqchip and PIT) and its vCPUs, each with its
@@ -40,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/disk.h"
 #include "backend/term.h"
 #include "boot/boot.h"
 #include "boot/initramfs.h"
@@ -52,6 +55,7 @@
 #include "vmm/exit.h"
 #include "vmm/probe.h"
 #include "vmm/vcpu.h"
+#include "virtio/blk.h"
 #include "vmm/vm.h"
 
 #define ERRLEN 512
@@ -64,6 +68,8 @@ struct machine {
 	bool image_open;
 	struct boot_module mods[CONFIG_MAX_INITRAMFS];
 	unsigned int nmods;
+	struct disk *disks[CONFIG_MAX_DISKS]; /* cfg->disk[i], once open */
+	unsigned int ndisks;
 	struct kvm_host kvm;
 	struct probe_result probe;
 	struct quirks quirks;
@@ -94,7 +100,56 @@ static uint64_t machine_host_ram(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
-/* Step 1: the kernel and the initramfs images, before anything else. */
+/* The same file as an earlier --disk's? */
+static const char *machine_disk_twin(struct machine *m, const char *path)
+{
+	struct stat a, b;
+
+	if (stat(path, &a) < 0)
+		return NULL;
+	for (unsigned int i = 0; i < m->ndisks; i++)
+		if (!stat(disk_path(m->disks[i]), &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return disk_path(m->disks[i]);
+	return NULL;
+}
+
+/* Step 1, the --disk images: opened and locked, in order. */
+static int machine_open_disks(struct machine *m, char *err, size_t errlen)
+{
+	static const char what[] = "--disk ";
+	const size_t n = sizeof(what) - 1;
+	const struct hyve_config *cfg = m->cfg;
+	int r;
+
+	for (unsigned int i = 0; i < cfg->ndisks; i++) {
+		const struct config_disk *c = &cfg->disk[i];
+		const struct disk_opts o = {
+			.readonly = c->readonly,
+			.direct = c->direct,
+			.depth = VIRTIO_BLK_DISK_DEPTH,
+		};
+		const char *twin;
+
+		/* Its one line, after "--disk ". */
+		memcpy(err, what, n + 1);
+		r = disk_open(&m->disks[i], c->path, &o, err + n, errlen - n);
+		if (r) {
+			twin = r == -EWOULDBLOCK ? machine_disk_twin(m, c->path)
+						 : NULL;
+			if (twin)
+				snprintf(err, errlen,
+					 "--disk %s: the same image as --disk "
+					 "%s",
+					 c->path, twin);
+			return r;
+		}
+		m->ndisks++;
+	}
+	return 0;
+}
+
+/* Step 1: the kernel, the initramfs and disk images, before anything else. */
 static int machine_open_inputs(struct machine *m,
 			       const struct machine_image *demo, char *err,
 			       size_t errlen)
@@ -133,7 +188,7 @@ static int machine_open_inputs(struct machine *m,
 		if (how[0])
 			log_info("boot", "initramfs %s", how);
 	}
-	return 0;
+	return machine_open_disks(m, err, errlen);
 }
 
 /* Step 2: the host, its probe and what follows from it. */
@@ -288,6 +343,7 @@ static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 		return r;
 	m->vm.collect_stats = cfg->stats;
 	board_init(&m->board, &m->vm, cfg);
+	m->board.disks = m->disks;
 	m->board_made = true;
 	r = vm_add_vcpus(&m->vm, cfg->cpus, err, errlen);
 	if (!r)
@@ -539,6 +595,9 @@ static void machine_teardown(struct machine *m, bool failed)
 		loader_close(&m->image);
 	for (unsigned int i = 0; i < m->nmods; i++)
 		initramfs_free(&m->mods[i]);
+	/* After the board: its devices' queues are gone. */
+	for (unsigned int i = 0; i < m->ndisks; i++)
+		disk_close(m->disks[i]);
 }
 
 /* Format the report whole, then write it at once, so nothing interleaves. */

@@ -44,23 +44,30 @@ static void on_kick(void *ctx, int fd, uint32_t events)
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    const struct guest_mem *mem)
 {
+	return virtio_dev_init_with(d, ops, mem, ops->num_queues,
+				    ops->features);
+}
+
+int virtio_dev_init_with(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+			 const struct guest_mem *mem, unsigned int num_queues,
+			 uint64_t features)
+{
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	if (!ops->notify || ops->num_queues < 1 ||
-	    ops->num_queues > VIRTIO_MAX_QUEUES ||
+	if (!ops->notify || num_queues < 1 || num_queues > VIRTIO_MAX_QUEUES ||
 	    !power_of_2(ops->queue_max) || ops->queue_max > VIRTQ_MAX_SIZE)
 		return -EINVAL;
 	d->ops = ops;
 	d->mem = mem;
-	d->features = ops->features | VIRTIO_TRANSPORT_FEATURES;
+	d->features = features | VIRTIO_TRANSPORT_FEATURES;
 	atomic_init(&d->needs_reset, false);
 	atomic_init(&d->generation, 0);
 	atomic_init(&d->config_vector, VIRTIO_NO_VECTOR);
-	d->q = calloc(ops->num_queues, sizeof(*d->q));
+	d->q = calloc(num_queues, sizeof(*d->q));
 	if (!d->q)
 		return -ENOMEM;
-	d->nq = ops->num_queues;
+	d->nq = num_queues;
 	for (unsigned int i = 0; i < d->nq; i++)
 		d->q[i].kick_fd = -1;
 	r = evloop_create(&d->loop, ops->name);
@@ -130,6 +137,7 @@ static void do_reset(void *ctx)
 void virtio_dev_destroy(struct virtio_dev *d)
 {
 	const struct virtio_dev_ops *ops = d->ops;
+	struct evloop *loop = d->loop;
 
 	if (!ops)
 		return;
@@ -137,15 +145,19 @@ void virtio_dev_destroy(struct virtio_dev *d)
 	do_reset(d); /* no thread now: runs here */
 	for (unsigned int i = 0; i < d->nq; i++)
 		close(d->q[i].kick_fd);
-	evloop_destroy(d->loop);
 	pthread_mutex_destroy(&d->lock);
 	free(d->q);
 	d->q = NULL;
 	d->nq = 0;
-	d->loop = NULL;
 	d->ops = NULL;
+	/*
+	 * The stopped loop outlives destroy, so that a backend can take its
+	 * fds and timers off it (net.h's rule); destroy may free what holds
+	 * d, so the loop is remembered here.
+	 */
 	if (ops->destroy)
-		ops->destroy(d); /* last: it may free what holds d */
+		ops->destroy(d);
+	evloop_destroy(loop);
 }
 
 /* Status and features ------------------------------------------------------ */

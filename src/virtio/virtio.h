@@ -82,13 +82,20 @@ struct virtio_dev;
  * The contract of a device.  Every function is optional except notify.
  */
 struct virtio_dev_ops {
-	const char *name;    /* "virtio-rng": logs and the thread's name */
-	uint16_t device_id;  /* VIRTIO_ID_* */
-	uint16_t num_queues; /* 1 to VIRTIO_MAX_QUEUES */
-	uint16_t queue_max;  /* the size each queue offers: a power of 2 */
+	const char *name;   /* "virtio-rng": logs and the thread's name */
+	uint16_t device_id; /* VIRTIO_ID_* */
+	/*
+	 * 1 to VIRTIO_MAX_QUEUES.  With features, what virtio_dev_init
+	 * gives every instance; a device whose queues or features depend on
+	 * the instance passes its own to virtio_dev_init_with.
+	 */
+	uint16_t num_queues;
+	uint16_t queue_max; /* the size each queue offers: a power of 2 */
 	/*
 	 * Device feature bits (0-23, and others the device handles); the
-	 * core adds VIRTIO_TRANSPORT_FEATURES.
+	 * core adds VIRTIO_TRANSPORT_FEATURES.  A device whose features
+	 * depend on its backend (virtio-net's offloads) adds those to
+	 * d->features after virtio_dev_init, before its transport is made.
 	 */
 	uint64_t features;
 	uint32_t config_size; /* bytes of device configuration space */
@@ -117,7 +124,9 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/*
 	 * main, after the thread has stopped and the core has let go of d:
-	 * free the device's state (it may free what embeds d).
+	 * free the device's state (it may free what embeds d).  d->loop is
+	 * stopped but still there, so backends can take their fds and
+	 * timers off it; the core frees it after destroy returns.
 	 */
 	void (*destroy)(struct virtio_dev *d);
 };
@@ -167,6 +176,14 @@ struct virtio_dev {
  */
 int virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		    const struct guest_mem *mem);
+/*
+ * The same with this instance's queue count and device features in place
+ * of ops->num_queues and ops->features (virtio-blk: one queue per vCPU,
+ * RO and DISCARD as the image allows).
+ */
+int virtio_dev_init_with(struct virtio_dev *d, const struct virtio_dev_ops *ops,
+			 const struct guest_mem *mem, unsigned int num_queues,
+			 uint64_t features);
 /* Start and stop the device's thread (main). */
 int virtio_dev_start(struct virtio_dev *d);
 void virtio_dev_stop(struct virtio_dev *d);

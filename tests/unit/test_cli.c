@@ -252,6 +252,7 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_false(cfg->debug_exit);
 	assert_false(cfg->stats);
 	assert_false(cfg->rng);
+	assert_int_equal(cfg->nnet, 0);
 	assert_int_equal(cfg->verbose, 0);
 	assert_true(cfg->debug_exit_port == 0x501);
 	assert_int_equal(cfg->debug_exit_size, 2);
@@ -264,6 +265,7 @@ static void check_defaults(const struct hyve_config *cfg)
 	assert_true(cfg->host_quirks);
 	assert_true(cfg->host_decompress);
 	assert_int_equal(cfg->on_reboot, CONFIG_REBOOT_EXIT);
+	assert_int_equal(cfg->ndisks, 0);
 }
 
 /* config_defaults alone gives the same, over any garbage. */
@@ -503,6 +505,78 @@ static void test_parse_initramfs(void **state)
 	ERROR("--initramfs needs a value", "run", "--initramfs");
 }
 
+static void test_parse_disk(void **state)
+{
+	const char *list[MAX_ARGS + 1];
+	char names[CONFIG_MAX_DISKS + 1][32];
+	struct parsed p;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--disk", "path=/a/root.img"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 1);
+	assert_string_equal(p.cfg.disk[0].path, "/a/root.img");
+	assert_false(p.cfg.disk[0].readonly);
+	assert_false(p.cfg.disk[0].direct);
+	assert_string_equal(p.cfg.disk[0].serial, "");
+
+	assert_int_equal(PARSE(&p, "run", "--disk",
+			       "path=a.img,readonly=on,direct=on,serial=S 1",
+			       "--disk=serial=ABCDEFGHIJKLMNOPQRST,path=b.img,"
+			       "readonly=off,direct",
+			       "--disk", "readonly,path=c=d"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 3);
+	assert_string_equal(p.cfg.disk[0].path, "a.img");
+	assert_true(p.cfg.disk[0].readonly);
+	assert_true(p.cfg.disk[0].direct);
+	assert_string_equal(p.cfg.disk[0].serial, "S 1");
+	assert_string_equal(p.cfg.disk[1].path, "b.img");
+	assert_false(p.cfg.disk[1].readonly);
+	assert_true(p.cfg.disk[1].direct);
+	assert_string_equal(p.cfg.disk[1].serial, "ABCDEFGHIJKLMNOPQRST");
+	assert_string_equal(p.cfg.disk[2].path, "c=d");
+	assert_true(p.cfg.disk[2].readonly);
+
+	/* Eight fit, a ninth does not. */
+	list[n++] = "hyve";
+	list[n++] = "run";
+	for (int i = 0; i < CONFIG_MAX_DISKS; i++) {
+		snprintf(names[i], sizeof(names[i]), "--disk=path=d%d", i);
+		list[n++] = names[i];
+	}
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_RUN);
+	assert_int_equal(p.cfg.ndisks, 8);
+	assert_string_equal(p.cfg.disk[7].path, "d7");
+	snprintf(names[8], sizeof(names[8]), "--disk=path=d8");
+	list[n++] = names[8];
+	list[n] = NULL;
+	assert_int_equal(parse(&p, list), CLI_ERROR);
+	assert_string_equal(p.err, "--disk: at most 8 of them");
+
+	ERROR("--disk needs a value", "run", "--disk");
+	ERROR("names no image", "run", "--disk", "readonly=on");
+	ERROR("--disk: 'a.img': expected path=IMG[,readonly=on][,direct=on]"
+	      "[,serial=S]",
+	      "run", "--disk", "a.img");
+	ERROR("path= names no file", "run", "--disk", "path=");
+	ERROR("path= given twice", "run", "--disk", "path=a,path=b");
+	ERROR("unknown key 'size'", "run", "--disk", "path=a,size=1G");
+	ERROR("has an empty part", "run", "--disk", "path=a,,readonly");
+	ERROR("has an empty part", "run", "--disk", "path=a,");
+	ERROR("readonly=maybe: expected on or off", "run", "--disk",
+	      "path=a,readonly=maybe");
+	ERROR("direct=: expected on or off", "run", "--disk", "path=a,direct=");
+	ERROR("serial=ABCDEFGHIJKLMNOPQRSTU: 1 to 20 characters", "run",
+	      "--disk", "path=a,serial=ABCDEFGHIJKLMNOPQRSTU");
+	ERROR("serial=: 1 to 20 characters", "run", "--disk", "path=a,serial=");
+	ERROR("only printable ASCII", "run", "--disk", "path=a,serial=x\ty");
+	ERROR("only printable ASCII", "run", "--disk",
+	      "path=a,serial=\xc3\xa9");
+}
+
 static void test_parse_acpi(void **state)
 {
 	static const char *const on[] = { "on", "yes", "1" };
@@ -601,6 +675,52 @@ static void test_parse_switches(void **state)
 	ERROR("unknown option '--rng=on' (see hyve run --help)", "run",
 	      "--rng=on");
 	ERROR("unexpected argument '1'", "run", "--rng", "1");
+}
+
+/* --net: repeatable, kept in order, at most CONFIG_MAX_NET; checked now. */
+static void test_parse_net(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run", "--net",
+			       "tap=tap0,mac=52:54:00:12:34:5A",
+			       "--net=user,hostfwd=tcp::2222-:22,hostfwd="
+			       "udp:127.0.0.1:5353-10.0.2.15:53"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.nnet, 2);
+	assert_int_equal(p.cfg.net[0].kind, NET_TAP);
+	assert_string_equal(p.cfg.net[0].ifname, "tap0");
+	assert_true(p.cfg.net[0].mac_set);
+	assert_int_equal(p.cfg.net[0].mac[5], 0x5a);
+	assert_int_equal(p.cfg.net[1].kind, NET_USER);
+	assert_false(p.cfg.net[1].mac_set);
+	assert_int_equal(p.cfg.net[1].nhostfwd, 2);
+	assert_false(p.cfg.net[1].hostfwd[0].udp);
+	assert_int_equal(p.cfg.net[1].hostfwd[0].host_port, 2222);
+	assert_int_equal(p.cfg.net[1].hostfwd[0].guest_port, 22);
+	assert_true(p.cfg.net[1].hostfwd[1].udp);
+	assert_int_equal(p.cfg.net[1].hostfwd[1].host_port, 5353);
+
+	assert_int_equal(PARSE(&p, "run", "--net=user", "--net=user",
+			       "--net=user", "--net=user", "--net=user",
+			       "--net=user", "--net=user", "--net=user"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.nnet, CONFIG_MAX_NET);
+	ERROR("--net: at most 8 network devices", "run", "--net=user",
+	      "--net=user", "--net=user", "--net=user", "--net=user",
+	      "--net=user", "--net=user", "--net=user", "--net=user");
+
+	ERROR("--net needs a value", "run", "--net");
+	ERROR("--net: 'bogus' is not a network backend (tap=NAME or user)",
+	      "run", "--net", "bogus");
+	ERROR("--net: tap needs a name", "run", "--net", "tap");
+	ERROR("--net: hostfwd= is for --net user only", "run", "--net",
+	      "tap=t0,hostfwd=tcp::1-:2");
+	ERROR("--net: mac '01:00:5e:00:00:01' is a multicast address", "run",
+	      "--net", "user,mac=01:00:5e:00:00:01");
+	ERROR("--net: unknown option 'vhost=on'", "run", "--net",
+	      "tap=t0,vhost=on");
 }
 
 static void test_parse_on_reboot(void **state)
@@ -814,7 +934,11 @@ static void test_help_text_new_options(void **state)
 	assert_contains(s, "--no-host-quirks");
 	assert_contains(s, "--no-host-decompress");
 	assert_contains(s, "--on-reboot exit|restart");
+	assert_contains(s, "--net tap=NAME[,mac=MAC]");
+	assert_contains(s,
+			"hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT");
 	assert_contains(s, "xsave"); /* feature names for --cpu-features */
+	assert_contains(s, "--disk path=IMG[,readonly=on][,direct=on]");
 	free(s);
 }
 
@@ -835,9 +959,11 @@ int main(void)
 		cmocka_unit_test(test_parse_bad_values),
 		cmocka_unit_test(test_parse_kernel_format),
 		cmocka_unit_test(test_parse_initramfs),
+		cmocka_unit_test(test_parse_disk),
 		cmocka_unit_test(test_parse_acpi),
 		cmocka_unit_test(test_parse_cpu_features),
 		cmocka_unit_test(test_parse_switches),
+		cmocka_unit_test(test_parse_net),
 		cmocka_unit_test(test_parse_on_reboot),
 		cmocka_unit_test(test_parse_probe),
 		cmocka_unit_test(test_parse_debug_exit),
