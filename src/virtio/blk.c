@@ -39,7 +39,7 @@ struct blk_req {
 struct blk_queue {
 	struct blk_req *reqs; /* as many as the queue has entries */
 	struct blk_req *free;
-	bool starved; /* no free slot, chains may be waiting */
+	bool starved; /* no room (a slot, or the backend): chains may wait */
 	bool pushed;  /* used entries not yet signalled */
 };
 
@@ -405,10 +405,10 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 		struct virtq_chain c = { .iov = b->iov,
 					 .iov_cap = VIRTIO_BLK_QUEUE_SIZE };
 
-		if (b->parked || atomic_load(&b->vdev.needs_reset))
+		if (atomic_load(&b->vdev.needs_reset))
 			break;
-		if (!bq->free) {
-			bq->starved = true;
+		if (b->parked || !bq->free) {
+			bq->starved = true; /* blk_resume comes back */
 			break;
 		}
 		if (virtio_pop(&b->vdev, q, &c) <= 0)
