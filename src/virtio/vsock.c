@@ -262,6 +262,7 @@ static struct vsock_conn *conn_new(struct virtio_vsock *vs, int fd,
 static void conn_free(struct vsock_conn *c, bool loop)
 {
 	struct virtio_vsock *vs = c->vs;
+	struct vsock_conn *last;
 
 	list_remove(vs, c);
 	if (loop) {
@@ -271,8 +272,12 @@ static void conn_free(struct vsock_conn *c, bool loop)
 	}
 	close(c->fd);
 	free(c->buf);
-	vs->conns[c->slot] = vs->conns[--vs->nconns];
-	vs->conns[c->slot]->slot = c->slot;
+	last = vs->conns[--vs->nconns];
+	vs->conns[vs->nconns] = NULL;
+	if (last != c) {
+		vs->conns[c->slot] = last;
+		last->slot = c->slot;
+	}
 	free(c);
 }
 
@@ -712,15 +717,16 @@ static bool conn_packet(struct vsock_conn *c, const struct virtio_vsock_hdr *h,
 
 static void tx_packet(struct virtio_vsock *vs, const struct virtq_chain *ch)
 {
-	struct virtio_vsock_hdr h;
+	struct virtio_vsock_hdr h = { 0 };
 	struct vsock_conn *c;
 
 	vs->stats.tx_pkts++;
-	if (ch->out_len < VSOCK_HDR_LEN) {
+	if (ch->out_len < VSOCK_HDR_LEN ||
+	    iov_copy_out(ch->iov, ch->nout, 0, &h, VSOCK_HDR_LEN) !=
+		    VSOCK_HDR_LEN) {
 		vs->stats.dropped++;
 		return;
 	}
-	iov_copy_out(ch->iov, ch->nout, 0, &h, VSOCK_HDR_LEN);
 	h.src_cid = le64toh(h.src_cid);
 	h.dst_cid = le64toh(h.dst_cid);
 	h.src_port = le32toh(h.src_port);
@@ -892,7 +898,7 @@ static void vsock_reset(struct virtio_dev *d)
 
 	vsock_unix_enable(&vs->host, false);
 	while (vs->nconns)
-		conn_free(vs->conns[0], true);
+		conn_free(vs->conns[vs->nconns - 1], true);
 	vs->rst_len = vs->rst_head = 0;
 	vs->rx_held = false;
 	/* The guest's sockets from before are void: tell the next driver. */
@@ -905,7 +911,7 @@ static void vsock_destroy(struct virtio_dev *d)
 
 	/* The loop is gone: its fds and timers went with it. */
 	while (vs->nconns)
-		conn_free(vs->conns[0], false);
+		conn_free(vs->conns[vs->nconns - 1], false);
 	vsock_unix_close(&vs->host);
 	free(vs);
 }
