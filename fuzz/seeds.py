@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the seed corpus of fuzz/fuzz_virtq.c into fuzz/corpus/fuzz_virtq/.
+"""Write the seed corpora of fuzz/fuzz_virtq.c and fuzz/fuzz_vsock.c into
+fuzz/corpus/fuzz_virtq/ and fuzz/corpus/fuzz_vsock/.
 
 Each seed is the target's header (struct fuzz_hdr) and a small image of
 guest region A (the target zero-pads it): a 16-entry queue with its
@@ -83,5 +84,61 @@ def main():
     s.write("loop")
 
 
+# fuzz_vsock: struct fuzz_hdr, then packets (struct fuzz_pkt, the 44-byte
+# header, the payload).
+VS_OUT = os.path.join(os.path.dirname(OUT), "fuzz_vsock")
+REQUEST, RESPONSE, RST, SHUTDOWN, RW, CREDIT_UPDATE, CREDIT_REQUEST = range(1, 8)
+WELL_ADDRESSED = 0x80  # the target fixes the CIDs, the type, the port
+
+
+def vs_pkt(op, gport, hport, payload=b"", split=WELL_ADDRESSED, src=3, dst=2,
+           typ=1, length=None, flags=0, buf_alloc=65536, fwd_cnt=0):
+    hdr = struct.pack("<QQIIIHHIII", src, dst, gport, hport,
+                      len(payload) if length is None else length, typ, op,
+                      flags, buf_alloc, fwd_cnt)
+    return struct.pack("<BH", split, len(payload)) + hdr + payload
+
+
+def vs_seed(name, pkts, flags=4, nrx=16, rx_size=255, reset_at=0):
+    os.makedirs(VS_OUT, exist_ok=True)
+    with open(os.path.join(VS_OUT, name), "wb") as f:
+        f.write(struct.pack("<BBBB", flags, nrx, rx_size, reset_at) +
+                b"".join(pkts))
+
+
+def vsock_seeds():
+    vs_seed("connect", [  # to the listener on port 1, data, close
+        vs_pkt(REQUEST, 100, 1),
+        vs_pkt(RW, 100, 1, b"hello"),
+        vs_pkt(CREDIT_REQUEST, 100, 1),
+        vs_pkt(RW, 100, 1, bytes(3000), split=WELL_ADDRESSED | 5),
+        vs_pkt(SHUTDOWN, 100, 1, flags=2),
+        vs_pkt(CREDIT_UPDATE, 100, 1, fwd_cnt=5),
+        vs_pkt(SHUTDOWN, 100, 1, flags=3),
+    ])
+    vs_seed("hostile", [  # every header check
+        vs_pkt(REQUEST, 101, 1, split=0, src=42),
+        vs_pkt(REQUEST, 101, 1, split=0, dst=7),
+        vs_pkt(REQUEST, 101, 1, split=0, typ=2),
+        vs_pkt(REQUEST, 102, 2),
+        vs_pkt(99, 102, 2),
+        vs_pkt(REQUEST, 103, 2),
+        vs_pkt(RW, 103, 2, b"abc", length=100),
+        vs_pkt(RW, 104, 3, b"x"),
+        vs_pkt(RST, 105, 1),
+        vs_pkt(RESPONSE, 106, 1),
+    ], nrx=2, rx_size=1)
+    vs_seed("reset", [  # a device reset with a live connection
+        vs_pkt(REQUEST, 107, 1),
+        vs_pkt(RW, 107, 1, b"before"),
+        vs_pkt(REQUEST, 108, 2),
+        vs_pkt(RW, 108, 2, b"after"),
+    ], flags=4 | 2 | 1, reset_at=2)
+    vs_seed("credit", [  # beyond the 64 KiB credit
+        vs_pkt(REQUEST, 109, 1),
+    ] + [vs_pkt(RW, 109, 1, bytes(8191)) for _ in range(9)], nrx=0)
+
+
 if __name__ == "__main__":
     main()
+    vsock_seeds()

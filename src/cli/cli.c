@@ -219,22 +219,102 @@ static int set_cpus(struct hyve_config *cfg, const char *arg, char *err,
 	return -EINVAL;
 }
 
+/* stdio, file=PATH or off (none): where a console goes. */
+static int cli_parse_console(const char *arg, enum config_serial *to,
+			     const char **path)
+{
+	if (!strcmp(arg, "stdio")) {
+		*to = CONFIG_SERIAL_STDIO;
+	} else if (!strcmp(arg, "off") || !strcmp(arg, "none")) {
+		*to = CONFIG_SERIAL_OFF;
+	} else if (!strncmp(arg, "file=", 5) && arg[5]) {
+		*to = CONFIG_SERIAL_FILE;
+		*path = arg + 5;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_serial(struct hyve_config *cfg, const char *arg, char *err,
 		      size_t errlen)
 {
-	if (!strcmp(arg, "stdio")) {
-		cfg->serial = CONFIG_SERIAL_STDIO;
-	} else if (!strcmp(arg, "off") || !strcmp(arg, "none")) {
-		cfg->serial = CONFIG_SERIAL_OFF;
-	} else if (!strncmp(arg, "file=", 5) && arg[5]) {
-		cfg->serial = CONFIG_SERIAL_FILE;
-		cfg->serial_path = arg + 5;
-	} else {
+	if (cli_parse_console(arg, &cfg->serial, &cfg->serial_path)) {
 		snprintf(err, errlen,
 			 "--serial: '%s' is not stdio, file=PATH or off", arg);
 		return -EINVAL;
 	}
+	cfg->serial_set = true;
 	return 0;
+}
+
+static int set_virtio_console(struct hyve_config *cfg, const char *arg,
+			      char *err, size_t errlen)
+{
+	if (cli_parse_console(arg, &cfg->vconsole, &cfg->vconsole_path)) {
+		snprintf(err, errlen,
+			 "--virtio-console: '%s' is not stdio, file=PATH or "
+			 "off",
+			 arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --vsock cid=N,path=PATH */
+static int set_vsock(struct hyve_config *cfg, const char *arg, char *err,
+		     size_t errlen)
+{
+	const char *p = arg, *path = NULL;
+	size_t path_len = 0;
+	unsigned long long cid = 0;
+	bool have_cid = false;
+
+	while (*p) {
+		/* A path may hold commas: it ends only at ",cid=". */
+		const char *end = strncmp(p, "path=", 5) ? strchr(p, ',')
+							 : strstr(p, ",cid=");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *stop;
+
+		if (n > 4 && !strncmp(p, "cid=", 4) &&
+		    isdigit((unsigned char)p[4])) {
+			errno = 0;
+			cid = strtoull(p + 4, &stop, 10);
+			if (stop != p + n || errno)
+				goto bad;
+			have_cid = true;
+		} else if (n > 5 && !strncmp(p, "path=", 5)) {
+			path = p + 5;
+			path_len = n - 5;
+		} else {
+			goto bad;
+		}
+		p += n + (end != NULL);
+	}
+	if (!have_cid || !path)
+		goto bad;
+	if (cid < 3 || cid > 0xfffffffeULL) {
+		snprintf(err, errlen,
+			 "--vsock cid=%llu: the guest's CID must be 3 to "
+			 "4294967294 (0-2 are the hypervisor's and the host's)",
+			 cid);
+		return -EINVAL;
+	}
+	if (path_len > CONFIG_VSOCK_PATH_MAX) {
+		snprintf(err, errlen,
+			 "--vsock path=%.*s: at most %d bytes, so that "
+			 "PATH_PORT fits a Unix socket address",
+			 (int)path_len, path, CONFIG_VSOCK_PATH_MAX);
+		return -ENAMETOOLONG;
+	}
+	cfg->vsock_cid = cid;
+	memcpy(cfg->vsock_path, path, path_len);
+	cfg->vsock_path[path_len] = 0;
+	return 0;
+bad:
+	snprintf(err, errlen, "--vsock: '%s' is not cid=N,path=PATH", arg);
+	return -EINVAL;
 }
 
 /* --debug-exit [iobase=PORT][,iosize=1|2|4] */
@@ -360,6 +440,8 @@ static const struct cli_option {
 	{ "rng", no_argument, 0, set_rng, NULL },
 	{ "disk", required_argument, 0, set_disk, NULL },
 	{ "net", required_argument, 0, set_net, NULL },
+	{ "virtio-console", required_argument, 0, set_virtio_console, NULL },
+	{ "vsock", required_argument, 0, set_vsock, NULL },
 	{ "on-reboot", required_argument, 0, set_on_reboot, NULL },
 	{ "no-host-quirks", no_argument, 0, set_no_host_quirks, NULL },
 	{ "no-host-decompress", no_argument, 0, set_no_host_decompress, NULL },
@@ -447,6 +529,8 @@ static enum cli_action cli_parse_run(int argc, char **argv,
 			 argv[optind]);
 		return CLI_ERROR;
 	}
+	if (config_check_consoles(cfg, err, errlen))
+		return CLI_ERROR;
 	return CLI_RUN;
 }
 

@@ -14,7 +14,9 @@
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
+#include "virtio/console.h"
 #include "virtio/rng.h"
+#include "virtio/vsock.h"
 #include "vmm/status.h"
 
 /* Interrupt lines: the in-kernel PIC and IOAPIC, by ISA IRQ. */
@@ -195,6 +197,23 @@ static int board_virtio_devices(struct board *b, char *err, size_t errlen)
 		if (!r)
 			r = board_add_virtio(b, &net->vdev, err, errlen);
 	}
+	if (!r && b->cfg->vconsole != CONFIG_SERIAL_OFF) {
+		r = virtio_console_create(&b->vcon, &b->vm->mem, b->vcon_in_fd,
+					  b->vcon_out_fd, b->vcon_cols,
+					  b->vcon_rows);
+		if (r)
+			snprintf(err, errlen, "virtio-console: %s",
+				 strerror(-r));
+		else
+			r = board_add_virtio(b, &b->vcon->vdev, err, errlen);
+	}
+	if (!r && b->cfg->vsock_cid) {
+		struct virtio_vsock *vs;
+		r = virtio_vsock_create(&vs, &b->vm->mem, b->cfg->vsock_cid,
+					b->cfg->vsock_path, err, errlen);
+		if (!r)
+			r = board_add_virtio(b, &vs->vdev, err, errlen);
+	}
 	return r;
 }
 
@@ -217,6 +236,7 @@ void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg)
 	b->vm = vm;
 	b->cfg = cfg;
 	b->wake_fd = -1;
+	b->vcon_in_fd = b->vcon_out_fd = -1;
 }
 
 int board_wire(struct board *b, int serial_fd, char *err, size_t errlen)
@@ -458,5 +478,6 @@ void board_teardown(struct board *b)
 		close(b->wake_fd);
 	if (b->com1_made)
 		com_destroy(&b->com1);
+	b->vcon = NULL; /* freed with the other virtio devices */
 	board_init(b, vm, cfg);
 }

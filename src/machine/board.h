@@ -16,7 +16,8 @@
  *      0xcf8-0xcff, ECAM, the 32- and 64-bit BAR windows; INTx on GSI 16-19
  *  10. virtio-pci devices, in slots 1, 2, ... in this order: virtio-rng
  *      (--rng), virtio-blk (each --disk, in order: vda, vdb...), virtio-net
- *      (each --net, in order).  Each runs on its own thread (board_start).
+ *      (each --net, in order), virtio-console (--virtio-console),
+ *      virtio-vsock (--vsock).  Each runs on its own thread (board_start).
  *
  * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
  * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
@@ -40,6 +41,7 @@
 #include "hw/rtc_cmos.h"
 #include "machine/config.h"
 #include "pci/pci.h"
+#include "virtio/console.h"
 #include "virtio/pci.h"
 #include "vmm/vm.h"
 
@@ -55,7 +57,7 @@ enum board_event {
 	BOARD_RESET,	/* 0xcf9, the i8042, the ACPI reset register */
 };
 
-#define BOARD_MAX_VIRTIO 16
+#define BOARD_MAX_VIRTIO 24 /* rng, 8 disks, 8 nets, console, vsock */
 
 /* A virtio device and its PCI transport. */
 struct board_virtio {
@@ -81,6 +83,14 @@ struct board {
 	 * once (they stay locked across a restart) and sets this before
 	 * board_wire. */
 	struct disk *const *disks;
+	/*
+	 * The virtio console's fds and size, set by the caller before
+	 * board_wire (fds: -1 for none; the caller keeps them), and the
+	 * device, for resizes (NULL without --virtio-console).
+	 */
+	int vcon_in_fd, vcon_out_fd;
+	uint16_t vcon_cols, vcon_rows;
+	struct virtio_console *vcon;
 	bool com1_made, rtc_made, pm_made, fw_made, pci_made;
 	int wake_fd; /* eventfd: the RTC's next event may have moved */
 	enum board_event event; /* set by the callbacks, read after the stop */

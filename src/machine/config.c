@@ -20,7 +20,24 @@ void config_defaults(struct hyve_config *cfg)
 		.acpi = true,
 		.host_quirks = true,
 		.host_decompress = true,
+		.vconsole = CONFIG_SERIAL_OFF,
 	};
+}
+
+int config_check_consoles(struct hyve_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->vconsole != CONFIG_SERIAL_STDIO ||
+	    cfg->serial != CONFIG_SERIAL_STDIO)
+		return 0;
+	if (cfg->serial_set) {
+		snprintf(err, errlen,
+			 "--virtio-console stdio: --serial stdio has the "
+			 "terminal already (give --serial off or "
+			 "--serial file=PATH)");
+		return -EINVAL;
+	}
+	cfg->serial = CONFIG_SERIAL_OFF;
+	return 0;
 }
 
 int config_check_memory(uint64_t bytes, uint64_t host_bytes, char *err,

@@ -24,13 +24,15 @@
 #define CONFIG_MAX_DISKS	   8	/* --disk, each a virtio-blk device */
 #define CONFIG_DISK_PATH_MAX	   4096 /* PATH_MAX, with its NUL */
 #define CONFIG_DISK_SERIAL_MAX	   20	/* virtio-blk's ID: 20 bytes */
-#define CONFIG_MAX_NET		   8 /* --net: virtio-net devices */
+#define CONFIG_MAX_NET		   8	/* --net: virtio-net devices */
+#define CONFIG_VSOCK_PATH_MAX	   96	/* PATH_PORT fits a sockaddr_un */
 
 enum config_on_reboot {
 	CONFIG_REBOOT_EXIT = 0, /* hyve ends with HYVE_EXIT_REBOOT */
 	CONFIG_REBOOT_RESTART,	/* hyve resets the VM and boots again */
 };
 
+/* Where a console goes: COM1 (--serial), the virtio console. */
 enum config_serial {
 	CONFIG_SERIAL_STDIO = 0,
 	CONFIG_SERIAL_FILE,
@@ -72,9 +74,23 @@ struct hyve_config {
 	unsigned int ndisks;
 	struct net_config net[CONFIG_MAX_NET]; /* --net, in order */
 	unsigned int nnet;
+	bool serial_set; /* --serial was given */
+	/* --virtio-console: a virtio-console on PCI, unless off (default) */
+	enum config_serial vconsole;
+	const char *vconsole_path; /* with CONFIG_SERIAL_FILE */
+	/* --vsock cid=N,path=PATH: a virtio-vsock on PCI when cid != 0 */
+	uint64_t vsock_cid;
+	char vsock_path[CONFIG_VSOCK_PATH_MAX + 1];
 };
 
 void config_defaults(struct hyve_config *cfg);
+
+/*
+ * Settle who has the terminal once every option is in: the virtio
+ * console on stdio takes it from COM1, whose --serial then defaults to
+ * off; both on stdio is an error.  0 or -EINVAL with one line in err.
+ */
+int config_check_consoles(struct hyve_config *cfg, char *err, size_t errlen);
 
 /*
  * Check a RAM size against hyve's limits and the host's RAM (0: unknown).

@@ -1,7 +1,8 @@
-/* console.c: keyboard input for COM1.  See console.h. */
+/* console.c: keyboard input for the guest's console.  See console.h. */
 #include "machine/console.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,9 @@
 
 #define CONSOLE_READ 4096 /* bytes read from the fd at a time, at most */
 
-int console_init(struct console *c, struct com_port *com, int fd, bool raw)
+int console_init(struct console *c, struct console_sink sink, int fd, bool raw)
 {
-	*c = (struct console){ .com = com, .fd = fd, .raw = raw };
+	*c = (struct console){ .sink = sink, .fd = fd, .raw = raw };
 	c->cap = CONSOLE_QUEUE;
 	c->q = malloc(c->cap);
 	return c->q ? 0 : -ENOMEM;
@@ -36,6 +37,28 @@ bool console_wants_input(const struct console *c)
 bool console_wants_room(const struct console *c)
 {
 	return c->len > 0;
+}
+
+int console_room_fd(const struct console *c, short *events)
+{
+	*events = c->sink.com ? POLLIN : POLLOUT;
+	return c->sink.com ? com_room_fd(c->sink.com) : c->sink.fd;
+}
+
+/* Hand bytes to the console: how many it took. */
+static size_t console_put(struct console *c, const uint8_t *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->sink.com)
+		return com_input(c->sink.com, buf, len);
+	do
+		n = write(c->sink.fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return (size_t)n;
+	/* Full (EAGAIN): wait for room.  Anything else: nobody to read. */
+	return errno == EAGAIN ? 0 : len;
 }
 
 /* Make room for n more bytes at the tail; false if the limit is reached. */
@@ -66,10 +89,11 @@ void console_feed(struct console *c)
 {
 	size_t took;
 
-	com_room_ack(c->com);
+	if (c->sink.com)
+		com_room_ack(c->sink.com);
 	if (!c->len)
 		return;
-	took = com_input(c->com, c->q + c->head, c->len);
+	took = console_put(c, c->q + c->head, c->len);
 	c->head += took;
 	c->len -= took;
 	if (!c->len)

@@ -13,13 +13,15 @@
  *   3. make the VM (in-kernel irqchip and PIT) and its vCPUs, each with its
  *      CPUID; load the kernel; build the ACPI tables; set up the boot
  *      protocol's state (boot/boot.c);
- *   4. open the --serial file (created with O_EXCL, so hyve knows whether
- *      to remove it on failure; an existing file is not yet truncated),
- *      wire the board's devices and fw_cfg;
+ *   4. open the --serial and --virtio-console files (created with O_EXCL,
+ *      so hyve knows whether to remove them on failure; an existing file
+ *      is not yet truncated), wire the board's devices and fw_cfg;
  *   5. block the stop signals, start the vCPU threads (they wait), truncate
- *      an old serial log, and let them go.
+ *      old console logs, and let them go.
  *
- * main's thread then becomes the event loop: keyboard input to COM1, the
+ * main's thread then becomes the event loop: keyboard input to COM1 or
+ * the virtio console (through a pipe that the device's thread reads), the
+ * terminal's size for the virtio console (SIGWINCH), the
  * stop signals (the first SIGINT or SIGTERM presses the ACPI power button
  * when the guest listens to it; a second stops at once), the RTC's timed
  * interrupts, the vmcall watchdog, and the VM's stop.  A guest that resets
@@ -83,6 +85,9 @@ struct machine {
 	bool con_made;
 	int serial_fd;	     /* -1, stdout, or a file we opened */
 	bool serial_created; /* we created serial_path: remove on failure */
+	int vcon_out;	     /* the virtio console's output, or -1 */
+	bool vcon_created;   /* we created vconsole_path: remove on failure */
+	int vcon_pipe[2];    /* stdin to the virtio console, or -1 */
 	bool raw_term;
 	int sig_fd;
 	sigset_t stop_signals;
@@ -280,15 +285,43 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 }
 
 /*
- * Step 4.  A FIFO is opened without waiting for a reader (one with no
- * reader is refused), and an existing file is truncated only once nothing
- * can fail any more (machine_start).
+ * Step 4: a console's file.  A FIFO is opened without waiting for a reader
+ * (one with no reader is refused), and an existing file is truncated only
+ * once nothing can fail any more (machine_start).  nonblock: keep
+ * O_NONBLOCK (the virtio console waits for room itself; COM1's output
+ * waits in poll, so its fd may block).
  */
+static int machine_open_log(const char *opt, const char *path, bool nonblock,
+			    int *fd, bool *created, char *err, size_t errlen)
+{
+	const int flags = O_WRONLY | O_NONBLOCK | O_CLOEXEC;
+	int r;
+
+	if (*fd >= 0) /* a restart keeps its file */
+		return 0;
+	*fd = open(path, flags | O_CREAT | O_EXCL, 0644);
+	*created = *fd >= 0;
+	if (*fd < 0 && errno == EEXIST)
+		*fd = open(path, flags);
+	if (*fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s file=%s: %s%s", opt, path,
+			 strerror(-r),
+			 r == -ENXIO ? " (a FIFO with no reader)" : "");
+		return r;
+	}
+	if (!nonblock && fcntl(*fd, F_SETFL, O_WRONLY) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s file=%s: %s", opt, path,
+			 strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 {
 	const struct hyve_config *cfg = m->cfg;
-	const int flags = O_WRONLY | O_NONBLOCK | O_CLOEXEC;
-	int r;
 
 	switch (cfg->serial) {
 	case CONFIG_SERIAL_STDIO:
@@ -300,23 +333,84 @@ static int machine_open_serial(struct machine *m, char *err, size_t errlen)
 	case CONFIG_SERIAL_FILE:
 		break;
 	}
-	if (m->serial_fd >= 0) /* a restart keeps its file */
-		return 0;
-	m->serial_fd = open(cfg->serial_path, flags | O_CREAT | O_EXCL, 0644);
-	m->serial_created = m->serial_fd >= 0;
-	if (m->serial_fd < 0 && errno == EEXIST)
-		m->serial_fd = open(cfg->serial_path, flags);
-	if (m->serial_fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "--serial file=%s: %s%s",
-			 cfg->serial_path, strerror(-r),
-			 r == -ENXIO ? " (a FIFO with no reader)" : "");
-		return r;
+	return machine_open_log("--serial", cfg->serial_path, false,
+				&m->serial_fd, &m->serial_created, err, errlen);
+}
+
+/*
+ * The virtio console writes stdout from its thread and must never block
+ * there (a stalled terminal or pipe would hold hyve up at exit): it gets
+ * a file description of its own with O_NONBLOCK, opened again through
+ * /proc, so the shell's stays as it was.  A regular file never stalls and
+ * a socket is written with MSG_DONTWAIT: those are duplicated.
+ */
+static int machine_stdout_nonblocking(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDOUT_FILENO, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+		fd = open("/proc/self/fd/1",
+			  O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		log_warn("machine",
+			 "cannot reopen stdout without blocking (%s): a "
+			 "stalled reader may hold the virtio console up",
+			 strerror(errno));
 	}
-	/* Output waits for room (com.c polls), so it may block from now on. */
-	if (fcntl(m->serial_fd, F_SETFL, O_WRONLY) < 0) {
+	fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The terminal's size, from stdin or stdout; false when neither is one. */
+static bool machine_term_size(uint16_t *cols, uint16_t *rows)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		return false;
+	*cols = ws.ws_col;
+	*rows = ws.ws_row;
+	return true;
+}
+
+/*
+ * Step 4, --virtio-console: its output fd, and for stdio the pipe that
+ * carries keyboard input to it.  A restart keeps them.
+ */
+static int machine_open_vconsole(struct machine *m, char *err, size_t errlen)
+{
+	const struct hyve_config *cfg = m->cfg;
+	int r;
+
+	switch (cfg->vconsole) {
+	case CONFIG_SERIAL_OFF:
+		return 0;
+	case CONFIG_SERIAL_FILE:
+		return machine_open_log("--virtio-console", cfg->vconsole_path,
+					true, &m->vcon_out, &m->vcon_created,
+					err, errlen);
+	case CONFIG_SERIAL_STDIO:
+		break;
+	}
+	if (m->vcon_out < 0) {
+		m->vcon_out = machine_stdout_nonblocking();
+		if (m->vcon_out < 0) {
+			r = m->vcon_out;
+			snprintf(err, errlen, "--virtio-console stdio: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
+	if (m->vcon_pipe[0] < 0 &&
+	    pipe2(m->vcon_pipe, O_CLOEXEC | O_NONBLOCK)) {
 		r = -errno;
-		snprintf(err, errlen, "--serial file=%s: %s", cfg->serial_path,
+		m->vcon_pipe[0] = m->vcon_pipe[1] = -1;
+		snprintf(err, errlen, "--virtio-console stdio: pipe: %s",
 			 strerror(-r));
 		return r;
 	}
@@ -351,7 +445,15 @@ static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 	if (!r)
 		r = machine_open_serial(m, err, errlen);
 	if (!r)
+		r = machine_open_vconsole(m, err, errlen);
+	if (!r) {
+		m->board.vcon_in_fd = m->vcon_pipe[0];
+		m->board.vcon_out_fd = m->vcon_out;
+		if (cfg->vconsole == CONFIG_SERIAL_STDIO)
+			machine_term_size(&m->board.vcon_cols,
+					  &m->board.vcon_rows);
 		r = board_wire(&m->board, m->serial_fd, err, errlen);
+	}
 	if (!r)
 		r = board_fw_cfg(&m->board, m->cmdline, err, errlen);
 	if (!r && m->have_cmos)
@@ -364,6 +466,13 @@ static int machine_build_vm(struct machine *m, char *err, size_t errlen)
 		 : cfg->serial == CONFIG_SERIAL_FILE ? "to "
 						     : "off",
 		 cfg->serial == CONFIG_SERIAL_FILE ? cfg->serial_path : "");
+	if (cfg->vconsole != CONFIG_SERIAL_OFF)
+		log_info("machine", "virtio console %s%s",
+			 cfg->vconsole == CONFIG_SERIAL_STDIO ? "on stdio"
+							      : "to ",
+			 cfg->vconsole == CONFIG_SERIAL_FILE
+				 ? cfg->vconsole_path
+				 : "");
 	if (strcmp(m->cmdline, cfg->cmdline))
 		log_info("machine", "kernel command line: %s", m->cmdline);
 	return 0;
@@ -381,6 +490,9 @@ static int machine_block_signals(struct machine *m, char *err, size_t errlen)
 	sigaddset(&m->stop_signals, SIGINT);
 	sigaddset(&m->stop_signals, SIGTERM);
 	sigaddset(&m->stop_signals, SIGHUP);
+	/* Not a stop signal: the terminal's size, for the virtio console. */
+	if (m->cfg->vconsole == CONFIG_SERIAL_STDIO)
+		sigaddset(&m->stop_signals, SIGWINCH);
 	if (pthread_sigmask(SIG_BLOCK, &m->stop_signals, &old)) {
 		snprintf(err, errlen, "cannot block signals");
 		return -EINVAL;
@@ -415,9 +527,18 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 	const struct hyve_config *cfg = m->cfg;
 	int r;
 
-	r = console_init(&m->con, &m->board.com1,
-			 cfg->serial == CONFIG_SERIAL_STDIO ? STDIN_FILENO : -1,
-			 false);
+	/* stdin goes to whichever console is on stdio (never both). */
+	if (cfg->vconsole == CONFIG_SERIAL_STDIO)
+		r = console_init(&m->con,
+				 (struct console_sink){ .fd = m->vcon_pipe[1] },
+				 STDIN_FILENO, false);
+	else
+		r = console_init(
+			&m->con,
+			(struct console_sink){ .com = &m->board.com1,
+					       .fd = -1 },
+			cfg->serial == CONFIG_SERIAL_STDIO ? STDIN_FILENO : -1,
+			false);
 	if (r) {
 		snprintf(err, errlen, "out of memory");
 		return r;
@@ -431,15 +552,21 @@ static int machine_start(struct machine *m, char *err, size_t errlen)
 	r = vm_start(&m->vm, err, errlen);
 	if (r)
 		return r;
-	/* Nothing can fail from here on: now an old serial log may go. */
+	/* Nothing can fail from here on: now old console logs may go. */
 	if (cfg->serial == CONFIG_SERIAL_FILE && !m->serial_created &&
 	    ftruncate(m->serial_fd, 0) < 0 && errno != EINVAL) {
 		/* A FIFO or a device: EINVAL, nothing to truncate. */
 		log_warn("machine", "--serial file=%s: cannot truncate: %s",
 			 cfg->serial_path, strerror(errno));
 	}
-	m->serial_created = false; /* from here on the file is the log */
-	if (cfg->serial == CONFIG_SERIAL_STDIO)
+	if (cfg->vconsole == CONFIG_SERIAL_FILE && !m->vcon_created &&
+	    ftruncate(m->vcon_out, 0) < 0 && errno != EINVAL)
+		log_warn("machine",
+			 "--virtio-console file=%s: cannot truncate: %s",
+			 cfg->vconsole_path, strerror(errno));
+	m->serial_created = m->vcon_created = false; /* they are the logs */
+	if (cfg->serial == CONFIG_SERIAL_STDIO ||
+	    cfg->vconsole == CONFIG_SERIAL_STDIO)
 		m->con.raw = m->raw_term =
 			term_raw_enter(STDIN_FILENO, VCPU_KICK_SIGNAL);
 	vm_go(&m->vm);
@@ -453,6 +580,12 @@ static void machine_signal(struct machine *m)
 
 	if (read(m->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGWINCH) {
+		uint16_t cols, rows;
+		if (m->board.vcon && machine_term_size(&cols, &rows))
+			virtio_console_resize(m->board.vcon, cols, rows);
+		return;
+	}
 	name = si.ssi_signo == SIGINT	 ? "SIGINT"
 	       : si.ssi_signo == SIGTERM ? "SIGTERM"
 					 : "SIGHUP";
@@ -513,7 +646,8 @@ static void machine_loop(struct machine *m)
 		if (console_wants_input(&m->con))
 			pfd[P_IN].fd = m->con.fd;
 		if (console_wants_room(&m->con))
-			pfd[P_ROOM].fd = com_room_fd(&m->board.com1);
+			pfd[P_ROOM].fd =
+				console_room_fd(&m->con, &pfd[P_ROOM].events);
 		if (poll(pfd, P_N, machine_timeout(m, next_watch)) < 0 &&
 		    errno != EINTR) {
 			log_err("machine", "poll: %s", strerror(errno));
@@ -526,7 +660,7 @@ static void machine_loop(struct machine *m)
 		if ((pfd[P_IN].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    console_read(&m->con) == CONSOLE_QUIT)
 			vm_request_stop(&m->vm, HYVE_EXIT_OK, "Ctrl-A x");
-		if (pfd[P_ROOM].revents & POLLIN)
+		if (pfd[P_ROOM].revents)
 			console_feed(&m->con);
 		if (pfd[P_WAKE].revents & POLLIN)
 			board_wake_ack(&m->board);
@@ -586,6 +720,13 @@ static void machine_teardown(struct machine *m, bool failed)
 		close(m->serial_fd);
 	if (failed && m->serial_created)
 		unlink(m->cfg->serial_path);
+	if (m->vcon_out >= 0)
+		close(m->vcon_out);
+	if (failed && m->vcon_created)
+		unlink(m->cfg->vconsole_path);
+	for (int i = 0; i < 2; i++)
+		if (m->vcon_pipe[i] >= 0)
+			close(m->vcon_pipe[i]);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);
 	if (m->mask_set)
@@ -698,6 +839,7 @@ int machine_run(const struct hyve_config *cfg, const struct machine_image *demo)
 	m->kvm.fd = -1;
 	m->serial_fd = -1;
 	m->sig_fd = -1;
+	m->vcon_out = m->vcon_pipe[0] = m->vcon_pipe[1] = -1;
 
 	if (machine_open_inputs(m, demo, err, sizeof(err)) ||
 	    machine_host(m, err, sizeof(err)))

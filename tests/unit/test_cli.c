@@ -939,7 +939,80 @@ static void test_help_text_new_options(void **state)
 			"hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT");
 	assert_contains(s, "xsave"); /* feature names for --cpu-features */
 	assert_contains(s, "--disk path=IMG[,readonly=on][,direct=on]");
+	assert_contains(s, "--virtio-console stdio|file=PATH|off");
+	assert_contains(s, "--vsock cid=N,path=PATH");
 	free(s);
+}
+
+/* --virtio-console and who has the terminal. */
+static void test_parse_virtio_console(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run"), CLI_RUN);
+	assert_int_equal(p.cfg.vconsole, CONFIG_SERIAL_OFF);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_STDIO);
+	/* The virtio console takes stdio; COM1 goes off unless told. */
+	assert_int_equal(PARSE(&p, "run", "--virtio-console", "stdio"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.vconsole, CONFIG_SERIAL_STDIO);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_OFF);
+	assert_int_equal(PARSE(&p, "run", "--serial", "file=/tmp/s.log",
+			       "--virtio-console", "stdio"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_FILE);
+	assert_string_equal(p.cfg.serial_path, "/tmp/s.log");
+	/* COM1 keeps the terminal, the virtio console writes a file. */
+	assert_int_equal(PARSE(&p, "run", "--virtio-console", "file=/tmp/v"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.vconsole, CONFIG_SERIAL_FILE);
+	assert_string_equal(p.cfg.vconsole_path, "/tmp/v");
+	assert_int_equal(p.cfg.serial, CONFIG_SERIAL_STDIO);
+	assert_int_equal(PARSE(&p, "run", "--virtio-console", "off"), CLI_RUN);
+	assert_int_equal(p.cfg.vconsole, CONFIG_SERIAL_OFF);
+	/* Both on the terminal, in either order: one clear line. */
+	ERROR("--serial stdio has the terminal already", "run", "--serial",
+	      "stdio", "--virtio-console", "stdio");
+	ERROR("--serial stdio has the terminal already", "run",
+	      "--virtio-console", "stdio", "--serial", "stdio");
+	ERROR("--virtio-console: 'pty' is not stdio, file=PATH or off", "run",
+	      "--virtio-console", "pty");
+	ERROR("--virtio-console: 'file=' is not", "run", "--virtio-console",
+	      "file=");
+	ERROR("needs a value", "run", "--virtio-console");
+}
+
+static void test_parse_vsock(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(PARSE(&p, "run"), CLI_RUN);
+	assert_int_equal(p.cfg.vsock_cid, 0);
+	assert_int_equal(PARSE(&p, "run", "--vsock", "cid=3,path=/tmp/v.sock"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.vsock_cid, 3);
+	assert_string_equal(p.cfg.vsock_path, "/tmp/v.sock");
+	/* Either order; a path may hold commas. */
+	assert_int_equal(PARSE(&p, "run", "--vsock",
+			       "path=/tmp/a,b.sock,cid=4294967294"),
+			 CLI_RUN);
+	assert_int_equal(p.cfg.vsock_cid, 4294967294ULL);
+	assert_string_equal(p.cfg.vsock_path, "/tmp/a,b.sock");
+	ERROR("the guest's CID must be 3 to 4294967294", "run", "--vsock",
+	      "cid=2,path=/tmp/v");
+	ERROR("the guest's CID must be 3 to 4294967294", "run", "--vsock",
+	      "cid=4294967295,path=/tmp/v");
+	ERROR("--vsock: 'cid=3' is not cid=N,path=PATH", "run", "--vsock",
+	      "cid=3");
+	ERROR("is not cid=N,path=PATH", "run", "--vsock", "path=/tmp/v");
+	ERROR("is not cid=N,path=PATH", "run", "--vsock", "cid=x,path=/tmp/v");
+	ERROR("is not cid=N,path=PATH", "run", "--vsock", "cid=3,path=");
+	ERROR("at most 96 bytes", "run", "--vsock",
+	      "cid=3,path=/tmp/"
+	      "0123456789012345678901234567890123456789012345678901234567890"
+	      "1234567890123456789012345678901234567890");
 }
 
 int main(void)
@@ -973,6 +1046,8 @@ int main(void)
 		cmocka_unit_test(test_help_text),
 		cmocka_unit_test(test_help_text_new_options),
 		cmocka_unit_test(test_parse_probe_trailing),
+		cmocka_unit_test(test_parse_virtio_console),
+		cmocka_unit_test(test_parse_vsock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
