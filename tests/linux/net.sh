@@ -14,7 +14,7 @@
 # and segmentation offloads, mergeable buffers) from 192.168.77.1, and a
 # line and 64 KiB from 10.0.2.2 (the user network's host), then serves
 # 128 KiB; the host pings the guest and fetches that file through the tap
-# and through hostfwd.  Needs root (ip netns, a tap) and busybox.
+# and through hostfwd (curl).  Needs root (ip netns, a tap), busybox and curl.
 
 NET_NS= NET_TAP= NET_HTTPD= NET_HYVE=
 
@@ -46,12 +46,12 @@ net_wait() {
 # ways, then tell it to finish.  Results go to $T_TMP/host.
 net_host_side() {
 	local h=$T_TMP/host
-	ip netns exec "$NET_NS" ping -c 3 -W 10 192.168.77.2 >"$h.ping" 2>&1
+	ip netns exec "$NET_NS" busybox ping -c 3 -W 10 192.168.77.2 >"$h.ping" 2>&1
 	echo "ping status=$?" >"$h"
-	ip netns exec "$NET_NS" busybox wget -q -T 120 -O "$h.tap" \
+	ip netns exec "$NET_NS" curl -sf -m 120 -o "$h.tap" \
 		http://192.168.77.2/big
 	echo "tap status=$? md5=$(md5sum <"$h.tap" | cut -c1-32)" >>"$h"
-	ip netns exec "$NET_NS" busybox wget -q -T 120 -O "$h.fwd" \
+	ip netns exec "$NET_NS" curl -sf -m 120 -o "$h.fwd" \
 		http://127.0.0.1:10080/big
 	echo "hostfwd status=$? md5=$(md5sum <"$h.fwd" | cut -c1-32)" >>"$h"
 	echo finish >"$T_TMP/www/done"
@@ -100,6 +100,7 @@ test_small_kernel_net() {
 	[ "$(id -u)" -eq 0 ] || { skip "needs root: a network namespace and a tap"; return; }
 	command -v ip >/dev/null || { skip "no ip(8) (iproute2)"; return; }
 	command -v busybox >/dev/null || { skip "no busybox (busybox-static) for httpd"; return; }
+	command -v curl >/dev/null || { skip "no curl"; return; }
 	local w=$T_TMP/www r=0
 	NET_NS=hyve-net-$$ NET_TAP=hyvetap$$
 	out=$T_TMP/out err=$T_TMP/err status=

@@ -27,15 +27,15 @@ echo "HYVE-NET: carrier tap=$(cat "/sys/class/net/$tap/carrier")" \
 # The tap: ping the host, fetch a line and a big file.
 ping -c 3 -W 10 192.168.77.1 >/tmp/ping 2>&1
 echo "HYVE-NET: tap ping status=$? $(grep -o '[0-9]* packets received' /tmp/ping)"
-wget -q -T 60 -O /tmp/hello http://192.168.77.1:8080/hello.txt
+timeout 60 wget -q -O /tmp/hello http://192.168.77.1:8080/hello.txt
 echo "HYVE-NET: tap hello status=$? [$(cat /tmp/hello)]"
-wget -q -T 120 -O /tmp/big http://192.168.77.1:8080/big
+timeout 120 wget -q -O /tmp/big http://192.168.77.1:8080/big
 echo "HYVE-NET: tap big status=$? md5=$(sum /tmp/big) size=$(wc -c </tmp/big)"
 
 # The user-mode network: the host's servers are at 10.0.2.2.
-wget -q -T 60 -O /tmp/uhello http://10.0.2.2:8080/hello.txt
+timeout 60 wget -q -O /tmp/uhello http://10.0.2.2:8080/hello.txt
 echo "HYVE-NET: user hello status=$? [$(cat /tmp/uhello)]"
-wget -q -T 120 -O /tmp/usmall http://10.0.2.2:8080/small
+timeout 120 wget -q -O /tmp/usmall http://10.0.2.2:8080/small
 echo "HYVE-NET: user small status=$? md5=$(sum /tmp/usmall) size=$(wc -c </tmp/usmall)"
 
 # A file for the host to fetch, through the tap and through hostfwd.
@@ -46,7 +46,7 @@ httpd -p 80 -h /www
 echo "HYVE-NET: serving"
 i=0
 while [ $i -lt 300 ]; do
-	wget -q -T 10 -O /tmp/done http://192.168.77.1:8080/done 2>/dev/null &&
+	timeout 10 wget -q -O /tmp/done http://192.168.77.1:8080/done 2>/dev/null &&
 		break
 	sleep 2
 	i=$((i + 1))
