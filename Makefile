@@ -138,8 +138,9 @@ bench-linux: deps-bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	bench/linux
 
-# The long Linux test: Debian's stock cloud kernel to /init (tens of
-# minutes here; CI runs it when it fits).
+# The long Linux test: Debian's stock cloud kernel to /init and through
+# the device tests, with its virtio modules (a quarter of an hour a boot
+# where guest kernel code is emulated; not in make test).
 test-linux-stock: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)HYVE=$(B)/hyve tests/linux/stock

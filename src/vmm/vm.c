@@ -77,8 +77,9 @@ static int vm_setup_syscall_repair(struct vm *vm, char *err, size_t errlen)
 			      .bitmap = deny } },
 	};
 	const uint64_t pdpt = MEMMAP_TRAP_PD | X86_PTE_P | X86_PTE_RW;
-	const uint64_t pd =
-		MEMMAP_TRAP_GPA | X86_PTE_P | X86_PTE_RW | X86_PTE_PS;
+	/* Executed, never written: read-only, so Linux's W+X check
+	 * (CONFIG_DEBUG_WX) finds no writable and executable page in it. */
+	const uint64_t pd = MEMMAP_TRAP_GPA | X86_PTE_P | X86_PTE_PS;
 	uint8_t zero[4096] = { 0 };
 
 	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0 ||

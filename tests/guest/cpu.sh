@@ -63,3 +63,14 @@ test_probe_is_cached() {
 	XDG_CACHE_HOME=$cache hv run --kernel "$G/hello.elf" --debug-exit -v
 	expect_status 33 && expect_in "$err" "host probe (cached)"
 }
+
+# SYSCALL from CPL 3 and SYSRETQ back, twice, with what SYSCALL promises
+# checked; where the probe finds user SYSCALLs landing at CPL 3, this is
+# hyve's SYSCALL repair at work (a read-only trap page in PML4 slot 507).
+test_user_syscall() {
+	need_kvm || return
+	hv run --kernel "$G/user_syscall.elf" --debug-exit
+	expect_status 161 && expect_in "$out" "user_syscall: 3 system calls" &&
+		expect_in "$out" "cs=0x10 ss=0x18 rax=42 rflags.if=0 r11.if=1 rcx=0x400007" &&
+		expect_in "$out" "second rax=43 rcx-first=7 same-rsp=1"
+}

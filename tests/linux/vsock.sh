@@ -103,7 +103,7 @@ test_small_kernel_virtio_console_and_vsock() {
 		exec sleep "$T_TIMEOUT"
 	) >"$T_TMP/keys" &
 	feeder=$!
-	timeout -k 5 "$T_TIMEOUT" script -qec "stty rows 37 cols 111; stty -g >'$T_TMP/before'; '$PWD/$HYVE' run --kernel '$KERNEL' --initramfs '$INITRD' --virtio-console stdio --serial 'file=$T_TMP/com1' --vsock 'cid=3,path=$sock' --cmdline 'console=ttyS0 console=hvc0 hyve.run=pci,vsock hyve.getty=hvc0' -v 2>'$T_TMP/err'; echo status=\$? >'$T_TMP/st'; stty -g >'$T_TMP/after'" \
+	timeout -k 5 "$T_TIMEOUT" script -qec "stty rows 37 cols 111; stty -g >'$T_TMP/before'; '$PWD/$HYVE' run --kernel '$KERNEL' --initramfs '$INITRD' --virtio-console stdio --serial 'file=$T_TMP/com1' --vsock 'cid=3,path=$sock' --cmdline 'console=ttyS0 console=hvc0${LINUX_EXTRA:-} hyve.run=pci,vsock hyve.getty=hvc0' -v 2>'$T_TMP/err'; echo status=\$? >'$T_TMP/st'; stty -g >'$T_TMP/after'" \
 		/dev/null <"$T_TMP/keys" >"$pty" 2>&1
 	kill "$feeder" "$listener" 2>/dev/null
 	wait "$feeder" "$listener" 2>/dev/null
