@@ -183,8 +183,11 @@ static void send_some(int s, const char *buf, long *off, long *n)
 }
 
 /*
- * Copy stdin to s and s to stdout (echo: back to s) until s ends.  s is
- * never waited on in a write, so neither direction holds the other up.
+ * Copy stdin to s and s to stdout (echo: back to s) until both directions
+ * have ended: s's data (its peer shut its side) and stdin's (all of it
+ * sent, then shutdown(SHUT_WR)); a peer that answers and shuts its side
+ * first must not cut off what is still to send.  s is never waited on in
+ * a write, so neither direction holds the other up.
  */
 static void relay(int s, int echo)
 {
@@ -193,7 +196,7 @@ static void relay(int s, int echo)
 	int in_open = !echo, s_open = 1;
 
 	sys3(SYS_alarm, 120, 0, 0);
-	while (s_open || from_n) {
+	while (s_open || from_n || in_open || to_n) {
 		struct pollfd p[2] = {
 			{ .fd = s },
 			{ .fd = in_open && !to_n ? 0 : -1, .events = POLLIN },
