@@ -27,3 +27,20 @@ test_emulation_failure_report() {
 		expect_in "$err" ": db 00" &&
 		expect_in "$err" "exiting with status 6"
 }
+
+# scripts/profile-symbols maps --profile samples to System.map exactly: an
+# address one byte below a symbol belongs to the one before (awk's doubles
+# once rounded kernel addresses by up to 2 KiB), user addresses apart.
+test_profile_symbols_exact_addresses() {
+	printf '%s\n' "ffffffff81000000 T first" "ffffffff81000800 T second" \
+		"ffffffff81001000 D data" >"$T_TMP/map"
+	printf '%s\n' "# hyve --profile: 7 samples of RIP, every vCPU" \
+		"3 ffffffff810007ff" "2 ffffffff81000800" "1 ffffffff81001004" \
+		"1 00007f0000001000" >"$T_TMP/prof"
+	scripts/profile-symbols "$T_TMP/map" "$T_TMP/prof" >"$T_TMP/out" ||
+		{ fail "profile-symbols failed"; return 1; }
+	grep -qE "^ *42\.9% +3 +first$" "$T_TMP/out" &&
+		grep -qE "^ *42\.9% +3 +second$" "$T_TMP/out" &&
+		grep -qE "^ *14\.3% +1 +\(user mode\)$" "$T_TMP/out" ||
+		{ fail "profile-symbols: $(cat "$T_TMP/out")"; return 1; }
+}
