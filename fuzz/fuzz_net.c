@@ -108,20 +108,20 @@ static struct fake fake;
 static int fake_send(struct net_backend *nb, const struct iovec *iov,
 		     unsigned int niov)
 {
-	size_t len = net_iov_len(iov, niov);
+	size_t len = iov_len(iov, niov);
 
 	(void)nb;
 	/* Read it all, as a backend does (ASan checks every byte). */
 	if (len > NET_FRAME_MAX || len < NET_HDR_LEN)
 		abort(); /* the device checks lengths before sending */
-	net_iov_read(iov, niov, 0, fake.scratch, len);
+	iov_read(iov, niov, 0, fake.scratch, len);
 	return fake.send_ret;
 }
 
 static ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov,
 			 unsigned int niov)
 {
-	size_t cap = net_iov_len(iov, niov), len;
+	size_t cap = iov_len(iov, niov), len;
 
 	(void)nb;
 	if (cap < NET_HDR_LEN)
@@ -138,7 +138,7 @@ static ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov,
 	memset(fake.scratch, 0x5a, len);
 	memset(fake.scratch, 0, NET_HDR_LEN);
 	fake.scratch[10] = 1;
-	net_iov_write(iov, niov, 0, fake.scratch, len);
+	iov_write(iov, niov, 0, fake.scratch, len);
 	return (ssize_t)len;
 }
 

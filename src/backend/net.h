@@ -43,6 +43,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "util/iov.h"
+
 struct evloop;
 
 /* The header before every frame (virtio 1.2, 5.1.6). */
@@ -208,13 +210,6 @@ void net_offloads_from_features(uint64_t features, uint32_t *tx, uint32_t *rx);
 
 /* Common checks of set_offloads' arguments: 0 or -EINVAL. */
 int net_offloads_check(const struct net_backend *nb, uint32_t tx, uint32_t rx);
-
-/* Bytes in iov; copies between a buffer and an iovec array at an offset. */
-size_t net_iov_len(const struct iovec *iov, unsigned int niov);
-size_t net_iov_read(const struct iovec *iov, unsigned int niov, size_t off,
-		    void *buf, size_t len);
-size_t net_iov_write(const struct iovec *iov, unsigned int niov, size_t off,
-		     const void *buf, size_t len);
 
 /*
  * Whether a frame's header (12 bytes from the guest) asks only for

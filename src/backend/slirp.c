@@ -385,12 +385,12 @@ static int slirp_net_send(struct net_backend *nb, const struct iovec *iov,
 			  unsigned int niov)
 {
 	struct slirp_net *s = to_slirp(nb);
-	size_t len = net_iov_len(iov, niov);
+	size_t len = iov_len(iov, niov);
 
 	if (len < NET_HDR_LEN + 14 || len > NET_FRAME_MAX)
 		return -EINVAL;
 	/* One copy: libslirp parses in place, the guest could change it. */
-	net_iov_read(iov, niov, 0, s->tx, len);
+	iov_read(iov, niov, 0, s->tx, len);
 	if (!net_hdr_allowed(s->tx, nb->tx_on))
 		return -EINVAL;
 	slirp_input(s->slirp, s->tx + NET_HDR_LEN, (int)(len - NET_HDR_LEN));
@@ -405,7 +405,7 @@ static ssize_t slirp_net_recv(struct net_backend *nb, const struct iovec *iov,
 {
 	struct slirp_net *s = to_slirp(nb);
 	struct slirp_net_frame *f = s->head;
-	size_t cap = net_iov_len(iov, niov);
+	size_t cap = iov_len(iov, niov);
 	ssize_t r;
 
 	if (cap < NET_HDR_LEN)
@@ -420,7 +420,7 @@ static ssize_t slirp_net_recv(struct net_backend *nb, const struct iovec *iov,
 		s->dropped++;
 		r = -EMSGSIZE;
 	} else {
-		net_iov_write(iov, niov, 0, f->data, f->len);
+		iov_write(iov, niov, 0, f->data, f->len);
 		r = (ssize_t)f->len;
 	}
 	free(f);

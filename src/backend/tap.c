@@ -180,7 +180,7 @@ static int tap_send(struct net_backend *nb, const struct iovec *iov,
 		    unsigned int niov)
 {
 	struct tap *t = to_tap(nb);
-	size_t len = net_iov_len(iov, niov);
+	size_t len = iov_len(iov, niov);
 	uint8_t hdr[NET_HDR_LEN];
 	struct iovec v[TAP_IOV_MAX];
 	unsigned int n = 0;
@@ -194,7 +194,7 @@ static int tap_send(struct net_backend *nb, const struct iovec *iov,
 	 * The header is copied out of guest memory before it is checked, so
 	 * the kernel reads what was checked; the kernel checks it again.
 	 */
-	net_iov_read(iov, niov, 0, hdr, sizeof(hdr));
+	iov_read(iov, niov, 0, hdr, sizeof(hdr));
 	if (!net_hdr_allowed(hdr, nb->tx_on))
 		return -EINVAL;
 	v[n++] = (struct iovec){ hdr, sizeof(hdr) };
@@ -217,7 +217,7 @@ static int tap_send(struct net_backend *nb, const struct iovec *iov,
 
 		if (!b)
 			return -ENOMEM;
-		net_iov_read(iov, niov, NET_HDR_LEN, b, len - NET_HDR_LEN);
+		iov_read(iov, niov, NET_HDR_LEN, b, len - NET_HDR_LEN);
 		v[n++] = (struct iovec){ b, len - NET_HDR_LEN };
 	}
 	r = writev(t->fd, v, (int)n);
@@ -243,7 +243,7 @@ static ssize_t tap_recv(struct net_backend *nb, const struct iovec *iov,
 {
 	static const uint8_t one[2] = { 1, 0 }; /* num_buffers, LE */
 	struct tap *t = to_tap(nb);
-	size_t cap = net_iov_len(iov, niov);
+	size_t cap = iov_len(iov, niov);
 	uint8_t *b = NULL;
 	ssize_t r;
 
@@ -274,9 +274,9 @@ static ssize_t tap_recv(struct net_backend *nb, const struct iovec *iov,
 	if ((size_t)r > cap)
 		return -EMSGSIZE;
 	if (b)
-		net_iov_write(iov, niov, 0, b, (size_t)r);
+		iov_write(iov, niov, 0, b, (size_t)r);
 	/* The kernel writes only the first 10 bytes of the header. */
-	net_iov_write(iov, niov, 10, one, sizeof(one));
+	iov_write(iov, niov, 10, one, sizeof(one));
 	return r;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "util/iov.h"
 #include "util/log.h"
 
 #define BLK_SECTOR  512u
@@ -48,63 +49,6 @@ static const char *blk_name(const struct virtio_blk *b)
 	return disk_path(b->disk);
 }
 
-/* Iovecs ------------------------------------------------------------------ */
-
-/* Copy len bytes from offset off of the iovecs into buf (or back). */
-static void blk_iov_copy(const struct iovec *iov, unsigned int n, uint64_t off,
-			 void *buf, size_t len, bool to_iov)
-{
-	uint8_t *p = buf;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t k;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - (size_t)off;
-		k = k < len ? k : len;
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + off, p, k);
-		else
-			memcpy(p, (uint8_t *)iov[i].iov_base + off, k);
-		p += k;
-		len -= k;
-		off = 0;
-	}
-}
-
-/*
- * The iovecs covering [off, off + len) of src, into dst (cap of them).
- * Returns how many, or cap + 1 when they do not fit.
- */
-static unsigned int blk_iov_slice(const struct iovec *src, unsigned int n,
-				  uint64_t off, uint64_t len, struct iovec *dst,
-				  unsigned int cap)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t take;
-
-		if (off >= src[i].iov_len) {
-			off -= src[i].iov_len;
-			continue;
-		}
-		if (k == cap)
-			return cap + 1;
-		take = src[i].iov_len - (size_t)off;
-		take = take < len ? take : (size_t)len;
-		dst[k].iov_base = (uint8_t *)src[i].iov_base + off;
-		dst[k].iov_len = take;
-		k++;
-		len -= take;
-		off = 0;
-	}
-	return k;
-}
-
 /* Checking a request ---------------------------------------------------- */
 
 /* Sectors [sector, sector + count) inside the disk, without overflow. */
@@ -125,8 +69,7 @@ static uint8_t blk_check_rw(struct virtio_blk *b, struct blk_io *io,
 	io->len = len;
 	if (!len)
 		return VIRTIO_BLK_S_OK; /* nothing to move */
-	io->iovcnt =
-		blk_iov_slice(iov, n, skip, len, b->data, VIRTIO_BLK_SEG_MAX);
+	io->iovcnt = iov_slice(b->data, VIRTIO_BLK_SEG_MAX, iov, n, skip, len);
 	if (io->iovcnt > VIRTIO_BLK_SEG_MAX)
 		return VIRTIO_BLK_S_IOERR;
 	for (unsigned int i = 0; i < io->iovcnt; i++)
@@ -156,7 +99,7 @@ static uint8_t blk_check_range(struct virtio_blk *b, struct blk_io *io,
 	/* max_*_seg is 1: exactly one segment, nothing written back. */
 	if (c->out_len != BLK_HDR_LEN + BLK_SEG_LEN || c->in_len != 1)
 		return VIRTIO_BLK_S_IOERR;
-	blk_iov_copy(b->iov, c->nout, BLK_HDR_LEN, &seg, sizeof(seg), false);
+	iov_read(b->iov, c->nout, BLK_HDR_LEN, &seg, sizeof(seg));
 	sector = le64toh(seg.sector);
 	count = le32toh(seg.num_sectors);
 	flags = le32toh(seg.flags);
@@ -206,7 +149,7 @@ static uint8_t blk_check(struct virtio_blk *b, const struct virtq_chain *c,
 	memset(io, 0, sizeof(*io));
 	if (c->out_len < BLK_HDR_LEN)
 		return VIRTIO_BLK_S_IOERR;
-	blk_iov_copy(out, c->nout, 0, &hdr, sizeof(hdr), false);
+	iov_read(out, c->nout, 0, &hdr, sizeof(hdr));
 	out_data = c->out_len - BLK_HDR_LEN;
 	sector = le64toh(hdr.sector);
 	switch (le32toh(hdr.type)) {
@@ -230,7 +173,7 @@ static uint8_t blk_check(struct virtio_blk *b, const struct virtq_chain *c,
 		*type = VIRTIO_BLK_T_GET_ID;
 		n = in_data < VIRTIO_BLK_ID_BYTES ? (size_t)in_data
 						  : VIRTIO_BLK_ID_BYTES;
-		blk_iov_copy(in, c->nin, 0, b->serial, n, true);
+		iov_write(in, c->nin, 0, b->serial, n);
 		*written = (uint32_t)n + 1;
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_DISCARD:

@@ -242,8 +242,8 @@ static void rx_deliver(struct virtio_net *n, size_t len)
 		/* 5.1.6.4: the chains this frame spans; in the first one. */
 		const uint8_t num[2] = { (uint8_t)used, (uint8_t)(used >> 8) };
 
-		net_iov_write(n->rx_iov, n->rx_niov, HDR_NUM_BUFFERS, num,
-			      sizeof(num));
+		iov_write(n->rx_iov, n->rx_niov, HDR_NUM_BUFFERS, num,
+			  sizeof(num));
 	}
 	left = len;
 	for (unsigned int i = 0; i < used; i++) {
@@ -273,8 +273,8 @@ static enum rx_step rx_one(struct virtio_net *n, bool *pushed)
 	if (n->stash_len) {
 		/* A frame waits for room. */
 		if (n->rx_bytes >= n->stash_len) {
-			net_iov_write(n->rx_iov, n->rx_niov, 0, n->stash,
-				      n->stash_len);
+			iov_write(n->rx_iov, n->rx_niov, 0, n->stash,
+				  n->stash_len);
 			rx_deliver(n, n->stash_len);
 			n->stash_len = 0;
 			*pushed = true;
@@ -385,7 +385,7 @@ static const char *tx_problem(struct virtio_net *n, const struct virtq_chain *c)
 	if (c->out_len > NET_FRAME_MAX)
 		return "longer than the largest frame";
 	/* A copy: the guest may change its memory as we look. */
-	net_iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr));
+	iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr));
 	if (virtio_net_hdr_check(hdr, n->nb->tx_on, c->out_len - NET_HDR_LEN))
 		return "a header with offloads not negotiated or out of "
 		       "bounds";
@@ -516,7 +516,7 @@ static uint8_t ctrl_guest_offloads(struct virtio_net *n, uint64_t want)
 static uint8_t ctrl_command(struct virtio_net *n, const struct virtq_chain *c)
 {
 	uint8_t cmd[2 + 8];
-	size_t got = net_iov_read(c->iov, c->nout, 0, cmd, sizeof(cmd));
+	size_t got = iov_read(c->iov, c->nout, 0, cmd, sizeof(cmd));
 
 	if (got >= 2 && cmd[0] == VIRTIO_NET_CTRL_GUEST_OFFLOADS &&
 	    cmd[1] == VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET &&
@@ -547,7 +547,7 @@ static void ctrl_run(struct virtio_net *n)
 
 		if (c.nin) {
 			ack = ctrl_command(n, &c);
-			net_iov_write(c.iov + c.nout, c.nin, 0, &ack, 1);
+			iov_write(c.iov + c.nout, c.nin, 0, &ack, 1);
 			written = 1;
 			if (ack == VIRTIO_NET_OK)
 				n->stats.ctrl_ok++;

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/iov.h"
 #include "util/log.h"
 
 enum conn_state {
@@ -70,72 +71,6 @@ struct vsock_conn {
 };
 
 static void rx_run(struct virtio_vsock *vs);
-
-/* iovec arrays --------------------------------------------------------- */
-
-static size_t iov_copy_out(const struct iovec *iov, unsigned int n, size_t off,
-			   void *buf, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t k;
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off;
-		k = k < len - done ? k : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off,
-		       k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
-
-static void iov_copy_in(const struct iovec *iov, unsigned int n, size_t off,
-			const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t k;
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off;
-		k = k < len - done ? k : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off,
-		       (const uint8_t *)buf + done, k);
-		done += k;
-		off = 0;
-	}
-}
-
-/* The len bytes of iov from off, as an array in out (cap entries). */
-static unsigned int iov_slice(struct iovec *out, unsigned int cap,
-			      const struct iovec *iov, unsigned int n,
-			      size_t off, size_t len)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n && len && k < cap; i++) {
-		size_t take;
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - off;
-		take = take < len ? take : len;
-		out[k].iov_base = (uint8_t *)iov[i].iov_base + off;
-		out[k++].iov_len = take;
-		len -= take;
-		off = 0;
-	}
-	return k;
-}
 
 /* Connections ------------------------------------------------------------ */
 
@@ -384,7 +319,7 @@ static void hdr_put(const struct virtio_vsock *vs, const struct iovec *iov,
 		.fwd_cnt = htole32(fwd_cnt),
 	};
 
-	iov_copy_in(iov, n, 0, &h, VSOCK_HDR_LEN);
+	iov_write(iov, n, 0, &h, VSOCK_HDR_LEN);
 }
 
 static void conn_hdr(struct vsock_conn *c, const struct iovec *iov,
@@ -413,8 +348,11 @@ static int conn_read(struct vsock_conn *c, const struct iovec *iov,
 
 	want = want < room ? want : room;
 	want = want < VSOCK_MAX_PKT ? want : VSOCK_MAX_PKT;
+	/* n <= VSOCK_QUEUE_SIZE (the chain's cap): the slice fits part. */
 	msg.msg_iovlen =
 		iov_slice(part, VSOCK_QUEUE_SIZE, iov, n, VSOCK_HDR_LEN, want);
+	if (msg.msg_iovlen > VSOCK_QUEUE_SIZE)
+		return 0;
 	got = recvmsg(c->fd, &msg, MSG_DONTWAIT);
 	if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
 		c->readable = false;
@@ -560,7 +498,7 @@ static void event_run(struct virtio_vsock *vs)
 	if (!vs->reset_event || virtio_pop(d, VSOCK_EVQ, &ch) <= 0)
 		return;
 	if (ch.in_len >= sizeof(id)) {
-		iov_copy_in(iov + ch.nout, ch.nin, 0, &id, sizeof(id));
+		iov_write(iov + ch.nout, ch.nin, 0, &id, sizeof(id));
 		vs->reset_event = false;
 	}
 	virtio_push(d, VSOCK_EVQ, ch.head,
@@ -631,6 +569,8 @@ static bool conn_from_guest(struct vsock_conn *c, const struct iovec *iov,
 		ssize_t w;
 		msg.msg_iovlen = iov_slice(part, VSOCK_QUEUE_SIZE, iov, n,
 					   VSOCK_HDR_LEN, len);
+		if (msg.msg_iovlen > VSOCK_QUEUE_SIZE)
+			return false;
 		w = sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && errno != EAGAIN && errno != EINTR) {
 			log_debug("vsock", "port %u: write: %s", c->local_port,
@@ -649,7 +589,7 @@ static bool conn_from_guest(struct vsock_conn *c, const struct iovec *iov,
 	for (uint32_t off = sent; off < len;) {
 		uint32_t k = len - off, room = VSOCK_BUF_ALLOC - at;
 		k = k < room ? k : room;
-		iov_copy_out(iov, n, VSOCK_HDR_LEN + off, c->buf + at, k);
+		iov_read(iov, n, VSOCK_HDR_LEN + off, c->buf + at, k);
 		off += k;
 		at = (at + k) % VSOCK_BUF_ALLOC;
 	}
@@ -722,7 +662,7 @@ static void tx_packet(struct virtio_vsock *vs, const struct virtq_chain *ch)
 
 	vs->stats.tx_pkts++;
 	if (ch->out_len < VSOCK_HDR_LEN ||
-	    iov_copy_out(ch->iov, ch->nout, 0, &h, VSOCK_HDR_LEN) !=
+	    iov_read(ch->iov, ch->nout, 0, &h, VSOCK_HDR_LEN) !=
 		    VSOCK_HDR_LEN) {
 		vs->stats.dropped++;
 		return;

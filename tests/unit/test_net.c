@@ -423,24 +423,24 @@ static void test_iov(void **state)
 				{ c, sizeof(c) } };
 
 	(void)state;
-	assert_int_equal(net_iov_len(iov, 4), 12);
-	assert_int_equal(net_iov_len(iov, 0), 0);
-	assert_int_equal(net_iov_write(iov, 4, 0, "0123456789ab", 12), 12);
+	assert_int_equal(iov_len(iov, 4), 12);
+	assert_int_equal(iov_len(iov, 0), 0);
+	assert_int_equal(iov_write(iov, 4, 0, "0123456789ab", 12), 12);
 	assert_memory_equal(a, "012", 3);
 	assert_memory_equal(b, "3", 1);
 	assert_memory_equal(c, "456789ab", 8);
 	/* Across the empty and the one-byte piece. */
-	assert_int_equal(net_iov_write(iov, 4, 2, "XYZ", 3), 3);
+	assert_int_equal(iov_write(iov, 4, 2, "XYZ", 3), 3);
 	assert_memory_equal(a, "01X", 3);
 	assert_memory_equal(b, "Y", 1);
 	assert_int_equal(c[0], 'Z');
-	assert_int_equal(net_iov_read(iov, 4, 1, out, 5), 5);
+	assert_int_equal(iov_read(iov, 4, 1, out, 5), 5);
 	assert_memory_equal(out, "1XYZ5", 5);
 	/* Short at the end, nothing past it. */
-	assert_int_equal(net_iov_read(iov, 4, 10, out, 5), 2);
+	assert_int_equal(iov_read(iov, 4, 10, out, 5), 2);
 	assert_memory_equal(out, "ab", 2);
-	assert_int_equal(net_iov_write(iov, 4, 12, "q", 1), 0);
-	assert_int_equal(net_iov_read(iov, 4, 100, out, 1), 0);
+	assert_int_equal(iov_write(iov, 4, 12, "q", 1), 0);
+	assert_int_equal(iov_read(iov, 4, 100, out, 1), 0);
 }
 
 int main(void)

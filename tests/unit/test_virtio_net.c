@@ -58,13 +58,13 @@ static int fake_send(struct net_backend *nb, const struct iovec *iov,
 		     unsigned int niov)
 {
 	struct fake *f = (struct fake *)nb;
-	size_t len = net_iov_len(iov, niov);
+	size_t len = iov_len(iov, niov);
 
 	f->sends++;
 	if (f->send_ret)
 		return f->send_ret;
 	assert_true(len <= NET_FRAME_MAX);
-	f->last_len = net_iov_read(iov, niov, 0, f->last, len);
+	f->last_len = iov_read(iov, niov, 0, f->last, len);
 	f->sent++;
 	return 0;
 }
@@ -73,7 +73,7 @@ static ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov,
 			 unsigned int niov)
 {
 	struct fake *f = (struct fake *)nb;
-	size_t cap = net_iov_len(iov, niov), len;
+	size_t cap = iov_len(iov, niov), len;
 	uint8_t *fr;
 
 	f->recvs++;
@@ -89,7 +89,7 @@ static ssize_t fake_recv(struct net_backend *nb, const struct iovec *iov,
 		f->too_big++;
 		return -EMSGSIZE;
 	}
-	net_iov_write(iov, niov, 0, fr, len);
+	iov_write(iov, niov, 0, fr, len);
 	free(fr);
 	return (ssize_t)len;
 }
