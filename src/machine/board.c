@@ -1,6 +1,7 @@
 /* board.c: the devices, their wiring and the firmware.  See board.h. */
 #include "machine/board.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/memmap.h"
+#include "arch/x86/mptable.h"
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
@@ -365,6 +367,56 @@ int board_acpi(struct board *b, char *err, size_t errlen)
 		       &b->rsdp, &used);
 	if (r)
 		snprintf(err, errlen, "cannot build the ACPI tables: %s",
+			 strerror(-r));
+	return r;
+}
+
+/* KVM's in-kernel local APIC and I/O APIC report these versions. */
+#define BOARD_LAPIC_VERSION  0x14
+#define BOARD_IOAPIC_VERSION 0x11
+
+int board_mptable(struct board *b, char *err, size_t errlen)
+{
+	const struct pci_bus_config pc = board_pci_config(b);
+	struct mptable_config mc = {
+		.ncpus = b->cfg->cpus,
+		.lapic_addr = (uint32_t)MEMMAP_LAPIC,
+		.lapic_version = BOARD_LAPIC_VERSION,
+		.ioapic_addr = (uint32_t)MEMMAP_IOAPIC,
+		.ioapic_id = (uint8_t)b->cfg->cpus,
+		.ioapic_version = BOARD_IOAPIC_VERSION,
+		.sci_irq = IRQ_SCI,
+		.pci = true,
+		.oem_id = "HYVE",
+	};
+	const struct guest_mem *gm = &b->vm->mem;
+	uint8_t *mpc = mem_ptr(gm, MEMMAP_MPC, MEMMAP_MPC_SIZE);
+	uint8_t *mpf = mem_ptr(gm, MEMMAP_MPF, MPTABLE_MPF_SIZE);
+	const uint16_t bda[2] = { (uint16_t)(MEMMAP_EBDA >> 4),
+				  (uint16_t)(MEMMAP_EBDA >> 10) };
+	unsigned int eax, ebx, ecx, edx;
+	size_t used;
+	int r;
+
+	if (!mpc || !mpf) {
+		snprintf(err, errlen, "no RAM for the MP table");
+		return -EFAULT;
+	}
+	/* The processor entries' signature and features, as CPUID leaf 1
+	 * reads on the host (KVM passes family, model and stepping on). */
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+		mc.cpu_signature = eax;
+		mc.cpu_features = edx;
+	}
+	for (unsigned int i = 0; i < PCI_PINS; i++)
+		mc.pci_gsi[i] = (uint8_t)pc.intx_gsi[i];
+	r = mptable_build(&mc, mpf, mpc, MEMMAP_MPC_SIZE, MEMMAP_MPC, &used);
+	if (!r)
+		r = mem_write(gm, MEMMAP_BDA_EBDA_SEG, &bda[0], sizeof(bda[0]));
+	if (!r)
+		r = mem_write(gm, MEMMAP_BDA_BASE_KIB, &bda[1], sizeof(bda[1]));
+	if (r)
+		snprintf(err, errlen, "cannot build the MP table: %s",
 			 strerror(-r));
 	return r;
 }

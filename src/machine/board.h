@@ -20,7 +20,9 @@
  *      virtio-vsock (--vsock).  Each runs on its own thread (board_start).
  *
  * Firmware: ACPI tables at MEMMAP_FIRMWARE (unless --acpi off: the DSDT
- * describes the PCI host bridge, the MCFG its ECAM), fw_cfg's items (signature, CPU count, RAM size, command line, etc/e820).  COM2-4
+ * describes the PCI host bridge, the MCFG its ECAM), an MP table (always:
+ * it says what the MADT and the _PRT say), fw_cfg's items (signature, CPU
+ * count, RAM size, command line, etc/e820).  COM2-4
  * are absent: their ports read all ones, so probes find nothing.
  *
  * Owned by main's thread; the devices are also reached from vCPU threads
@@ -102,6 +104,12 @@ void board_init(struct board *b, struct vm *vm, const struct hyve_config *cfg);
 
 /* The ACPI tables into guest RAM at MEMMAP_FIRMWARE; sets b->rsdp. */
 int board_acpi(struct board *b, char *err, size_t errlen);
+
+/*
+ * The MP floating pointer at MEMMAP_MPF, its configuration table at
+ * MEMMAP_MPC and the BIOS data area's EBDA fields; with or without ACPI.
+ */
+int board_mptable(struct board *b, char *err, size_t errlen);
 
 /* Wire every device onto the VM's bus; on failure err says which. */
 int board_wire(struct board *b, int serial_fd, char *err, size_t errlen);

@@ -240,7 +240,7 @@ static int machine_host(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-/* Step 3, the load: kernel, ACPI tables, the boot protocol's state. */
+/* Step 3, the load: kernel, ACPI and MP tables, the boot protocol's state. */
 static int machine_load(struct machine *m, char *err, size_t errlen)
 {
 	const struct hyve_config *cfg = m->cfg;
@@ -262,6 +262,9 @@ static int machine_load(struct machine *m, char *err, size_t errlen)
 		if (r)
 			return r;
 	}
+	r = board_mptable(&m->board, err, errlen);
+	if (r)
+		return r;
 	if (ioctl(m->vm.vcpu[0].fd, KVM_GET_SREGS, &sregs) < 0) {
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 		return -errno;

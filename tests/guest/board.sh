@@ -173,6 +173,34 @@ test_board_acpi_off() {
 		expect_status 89
 }
 
+# --- MP table ----------------------------------------------------------
+
+# mptable_check N: the guest found the MP table by the spec's search (the
+# EBDA first) and it describes N vCPUs; with or without ACPI.
+mptable_check() {
+	local n=$1
+	expect_status $BOARD_PASS &&
+		expect_in "$out" "mptable: BDA: EBDA at 0x9fc00, 639 KiB of base memory" &&
+		expect_in "$out" "mptable: floating pointer at 0x9fc00, revision 1.4, feature bytes 0x0 0x0, table at 0xf0000" &&
+		expect_in "$out" "checksum ok, local APIC at 0xfee00000" &&
+		expect_in "$out" "mptable: bootstrap processor APIC ID 0" &&
+		expect_in "$out" "mptable: I/O APIC id $n at 0xfec00000" &&
+		expect_in "$out" "mptable: $n processors, 1 I/O APIC, ISA IRQ 0 on INTIN2, IRQ 2 unconnected, LINT0 ExtINT, LINT1 NMI" &&
+		expect_not_in "$out" "FAILED"
+}
+
+test_board_mptable_1_cpu() {
+	need_kvm || return
+	hv run --kernel "$G/mptable.elf" --debug-exit
+	mptable_check 1
+}
+
+test_board_mptable_4_cpus_no_acpi() {
+	need_kvm || return
+	hv run --kernel "$G/mptable.elf" --debug-exit --cpus 4 --acpi off
+	mptable_check 4
+}
+
 # The PM timer counts, monotonically, at 3.579545 MHz against the PIT
 # (both count host time, so the ratio holds on any host).
 test_board_pm_timer() {

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/acpi.h"
+#include "arch/x86/memmap.h"
 
 #define BUF_SIZE  (256 * 1024)
 #define LOW_BASE  0xe0000ULL
@@ -728,6 +729,21 @@ static void test_enospc(void **state)
 	assert_int_equal(used, n);
 }
 
+/* The largest machine's tables fit where hyve's memory map puts them. */
+static void test_fits_memmap(void **state)
+{
+	struct fx *fx = *state;
+	struct acpi_config c = make_cfg(ACPI_MAX_CPUS, true);
+	uint64_t rsdp;
+	size_t used;
+
+	assert_int_equal(acpi_build(&c, fx->buf, MEMMAP_FIRMWARE_SIZE,
+				    MEMMAP_FIRMWARE, &rsdp, &used),
+			 0);
+	assert_true(used <= MEMMAP_FIRMWARE_SIZE);
+	assert_true(MEMMAP_FIRMWARE + MEMMAP_FIRMWARE_SIZE <= MEMMAP_MPC);
+}
+
 static void expect_einval(struct fx *fx, const struct acpi_config *c)
 {
 	uint64_t rsdp;
@@ -802,6 +818,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iasl_sees_bad_checksum,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fits_memmap, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_einval, setup, teardown),
 	};
 

@@ -3,7 +3,10 @@
  * place that says where things live in the guest; everything else uses these
  * names.
  *
- *   0x0000_0000  0x0000_0fff  real-mode IVT and BIOS data area (left zero)
+ *   0x0000_0000  0x0000_0fff  real-mode IVT and BIOS data area: zero but
+ *                             the EBDA segment (0x40e) and the base memory
+ *                             size in KiB (0x413), which say where the
+ *                             EBDA and the MP floating pointer are
  *   0x0000_1000  0x0000_1fff  GDT built by the loader
  *   0x0000_2000  0x0000_2fff  TSS (64-bit, no I/O bitmap)
  *   0x0000_3000  0x0000_3fff  the boot information block: struct
@@ -17,8 +20,10 @@
  *   0x0001_1000  0x0001_1fff  PDPT
  *   0x0001_2000  0x0005_2fff  page directories, one per GiB, 2 MiB pages
  *   0x0007_0000  0x0007_ffff  initial stack (RSP = 0x8_0000)
- *   0x0009_fc00  0x000d_ffff  reserved: EBDA, VGA, option ROMs (empty)
- *   0x000e_0000  0x000f_dfff  reserved: firmware tables (ACPI)
+ *   0x0009_fc00  0x000d_ffff  reserved: EBDA, VGA, option ROMs (empty
+ *                             but the MP floating pointer at 0x9fc00)
+ *   0x000e_0000  0x000e_ffff  reserved: ACPI tables
+ *   0x000f_0000  0x000f_dfff  reserved: the MP configuration table
  *   0x000f_e000  0x000f_ffff  reserved: the SYSCALL repair's page tables
  *   0x0010_0000  ...          kernel image (raw binaries load here)
  *   ...          0xbfff_ffff  RAM below the hole
@@ -55,7 +60,19 @@
 #define MEMMAP_ZERO_PAGE     0x7000ULL
 #define MEMMAP_EBDA	     0x9fc00ULL
 #define MEMMAP_FIRMWARE	     0xe0000ULL /* ACPI tables: RSDP first */
-#define MEMMAP_FIRMWARE_SIZE 0x1e000ULL
+#define MEMMAP_FIRMWARE_SIZE 0x10000ULL
+/*
+ * The MP tables (arch/x86/mptable.h): the floating pointer in the first KiB
+ * of the EBDA, where the MP spec (4, "MP Floating Pointer Structure") has
+ * an OS look first, and the configuration table in the BIOS area.  The BIOS
+ * data area says where the EBDA is (a real-mode segment) and how much base
+ * memory precedes it (KiB).
+ */
+#define MEMMAP_MPF	    MEMMAP_EBDA
+#define MEMMAP_MPC	    0xf0000ULL
+#define MEMMAP_MPC_SIZE	    0xe000ULL
+#define MEMMAP_BDA_EBDA_SEG 0x40eULL /* 16 bits */
+#define MEMMAP_BDA_BASE_KIB 0x413ULL /* 16 bits */
 /*
  * The SYSCALL repair (vmm/emulate.h): two page-table pages in the reserved
  * BIOS area, and the 2 MiB of the MMIO hole they map at the start of PML4
