@@ -336,17 +336,27 @@ static void blk_request(struct virtio_blk *b, unsigned int q,
 	blk_start(b, r, &io);
 }
 
-/* Take every request queue q has, while there is room for them. */
+/*
+ * Take every request queue q has, while there is room for them.  The
+ * driver's notifications are off meanwhile (2.7.10): what it adds while
+ * this loop runs is taken without an exit.  They stay off while the queue
+ * is starved, since blk_resume comes back for the rest, and go on again
+ * only when the ring is empty, with one more look for what the driver
+ * added just before it saw them on.
+ */
 static void blk_process(struct virtio_blk *b, unsigned int q)
 {
 	struct blk_queue *bq = &b->bq[q];
+	struct virtq *vq = virtio_vq(&b->vdev, q);
 
-	if (!virtio_vq(&b->vdev, q))
+	if (!vq)
 		return;
+	virtq_notify_enable(vq, false);
 	disk_plug(b->dq);
 	for (;;) {
 		struct virtq_chain c = { .iov = b->iov,
 					 .iov_cap = VIRTIO_BLK_QUEUE_SIZE };
+		int r;
 
 		if (atomic_load(&b->vdev.needs_reset))
 			break;
@@ -354,8 +364,15 @@ static void blk_process(struct virtio_blk *b, unsigned int q)
 			bq->starved = true; /* blk_resume comes back */
 			break;
 		}
-		if (virtio_pop(&b->vdev, q, &c) <= 0)
+		r = virtio_pop(&b->vdev, q, &c);
+		if (r < 0)
 			break;
+		if (r == 0) {
+			if (!virtq_notify_enable(vq, true))
+				break;
+			virtq_notify_enable(vq, false);
+			continue;
+		}
 		blk_request(b, q, &c);
 	}
 	disk_unplug(b->dq);

@@ -1044,6 +1044,69 @@ static void test_backend_full(void **state)
 	assert_true(fx->blk->stats.parked >= 1);
 }
 
+/*
+ * Would the driver notify after making one more chain available (2.7.10)?
+ * With EVENT_IDX: when avail_event names the entry it is about to add.
+ */
+static bool wants_kick(struct fx *fx, unsigned int q)
+{
+	struct ring *r = &fx->r[q];
+	uint16_t flags, event;
+
+	memcpy(&flags, ring_at(r, r->used), sizeof(flags));
+	memcpy(&event, ring_at(r, r->used + 4 + 8 * (uint64_t)r->size),
+	       sizeof(event));
+	if (fx->blk->vdev.q[q].vq.cfg.event_idx)
+		return event == r->avail;
+	return !(flags & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+/*
+ * Notifications are off while the device holds work it will come back to
+ * (here: the backend is full, so the queue is starved), and on again once
+ * it has taken everything; with and without EVENT_IDX.
+ */
+static void test_notifications_while_busy(void **state)
+{
+	struct fx *fx = *state;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const struct params p = {
+			.nq = 1,
+			.depth = 2,
+			.drop = pass ? 1ULL << VIRTIO_F_RING_EVENT_IDX : 0,
+		};
+		struct ring *r;
+		enum { N = 8 };
+		uint64_t buf[N], st[N];
+
+		fx_remake(fx, &p);
+		r = &fx->r[0];
+		assert_int_equal(fx->blk->vdev.q[0].vq.cfg.event_idx, !pass);
+		assert_true(wants_kick(fx, 0));
+		for (unsigned int i = 0; i < N; i++) {
+			buf[i] = ring_buf(r, 512, 0);
+			st[i] = req1(r, VIRTIO_BLK_T_IN, 40 + i, buf[i], 512,
+				     true);
+		}
+		kick(fx, 0); /* inline: 2 in the backend, 1 parked */
+		assert_int_equal(disk_queue_inflight(fx->blk->dq), 2);
+		assert_false(wants_kick(fx, 0));
+		finish(fx, 0, N);
+		for (unsigned int i = 0; i < N; i++)
+			assert_int_equal(status_at(fx, st[i]), VIRTIO_BLK_S_OK);
+		assert_true(wants_kick(fx, 0));
+		/* and a request after that is seen through its kick */
+		buf[0] = ring_buf(r, 512, 0);
+		st[0] = req1(r, VIRTIO_BLK_T_IN, 7, buf[0], 512, true);
+		kick(fx, 0);
+		finish(fx, 0, N + 1);
+		assert_int_equal(status_at(fx, st[0]), VIRTIO_BLK_S_OK);
+		assert_true(all(ring_at(r, buf[0]), 512, 7));
+		assert_true(wants_kick(fx, 0));
+	}
+}
+
 /* A guest that offers more chains than its ring has entries waits. */
 static void test_ring_overfilled(void **state)
 {
@@ -1206,6 +1269,7 @@ int main(void)
 		T(test_too_many_segments),
 		T(test_many_in_flight),
 		T(test_write_flush_read),
+		T(test_notifications_while_busy),
 		T(test_backend_full),
 		T(test_ring_overfilled),
 		T(test_two_queues),
