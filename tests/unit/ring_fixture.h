@@ -1,9 +1,12 @@
 /*
  * ring_fixture.h: a guest driver's side of one split virtqueue (virtio
  * 1.2, 2.7), written into a calloc'd guest RAM, for the tests of virtio
- * devices and transports (test_virtio_pci.c, test_virtio_rng.c).  The
- * ring sits at fixed addresses; buffers are handed out from DATA.  Every
- * helper is static inline.
+ * devices and transports (test_virtio_pci.c, test_virtio_rng.c and the
+ * other devices' tests).  The ring sits at fixed addresses; buffers are
+ * handed out from DATA.  For the devices' tests, which run a device on
+ * the virtio core with no transport: a fake transport that counts the
+ * interrupts, and a driver's bring-up to DRIVER_OK.  Every helper is
+ * static inline.
  */
 #ifndef HYVE_TESTS_RING_FIXTURE_H
 #define HYVE_TESTS_RING_FIXTURE_H
@@ -18,7 +21,9 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
+#include "virtio/virtio.h"
 #include "virtio/virtq.h"
 #include "vmm/mem.h"
 
@@ -156,6 +161,87 @@ static inline bool wait_used(struct ring *r, uint16_t want)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	return false;
+}
+
+/* The fake transport -------------------------------------------------- */
+
+#define RING_IRQ_QUEUES 4 /* queues counted one by one */
+
+/* The interrupts the fake transport took since ring_fake_transport. */
+struct ring_irqs {
+	unsigned int q[RING_IRQ_QUEUES]; /* queue q's (q < RING_IRQ_QUEUES) */
+	unsigned int any;		 /* every queue's, together */
+	unsigned int config;		 /* configuration changes */
+};
+
+/* The counters (one set: one device at a time); read with wait_until. */
+static inline struct ring_irqs *ring_irqs(void)
+{
+	static struct ring_irqs irqs;
+
+	return &irqs;
+}
+
+static inline void ring_irqs_reset(void)
+{
+	memset(ring_irqs(), 0, sizeof(struct ring_irqs));
+}
+
+static inline void ring_queue_irq(struct virtio_dev *d, unsigned int q)
+{
+	(void)d;
+	if (q < RING_IRQ_QUEUES)
+		__atomic_fetch_add(&ring_irqs()->q[q], 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ring_irqs()->any, 1, __ATOMIC_RELEASE);
+}
+
+static inline void ring_config_irq(struct virtio_dev *d)
+{
+	(void)d;
+	__atomic_fetch_add(&ring_irqs()->config, 1, __ATOMIC_RELEASE);
+}
+
+/* Put d on the fake transport, the counters at 0. */
+static inline void ring_fake_transport(struct virtio_dev *d)
+{
+	static const struct virtio_transport tp = {
+		.queue_irq = ring_queue_irq,
+		.config_irq = ring_config_irq,
+	};
+
+	ring_irqs_reset();
+	d->tp = &tp;
+}
+
+/*
+ * A driver's bring-up of d through the core's calls, as a transport makes
+ * them (a vCPU thread): ACKNOWLEDGE | DRIVER, the driver features
+ * (VERSION_1 among them, or FEATURES_OK is refused), FEATURES_OK (which
+ * must stick), queue q from r[q] (its size and its rings' addresses) for
+ * each q below nq, then DRIVER_OK, which must leave the status at exactly
+ * ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK.
+ */
+static inline void ring_driver_ok(struct virtio_dev *d, uint64_t features,
+				  const struct ring *r, unsigned int nq)
+{
+	const uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+
+	pthread_mutex_lock(&d->lock);
+	virtio_set_status(d, s);
+	virtio_set_driver_features(d, 0, (uint32_t)features);
+	virtio_set_driver_features(d, 1, (uint32_t)(features >> 32));
+	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK);
+	assert_int_equal(virtio_get_status(d), s | VIRTIO_STATUS_FEATURES_OK);
+	for (unsigned int q = 0; q < nq; q++) {
+		virtio_queue_set_size(d, q, r[q].size);
+		virtio_queue_set_addr(d, q, r[q].desc, r[q].av, r[q].used);
+		virtio_queue_enable(d, q);
+	}
+	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK |
+				     VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(virtio_get_status(d), s | VIRTIO_STATUS_FEATURES_OK |
+						       VIRTIO_STATUS_DRIVER_OK);
+	pthread_mutex_unlock(&d->lock);
 }
 
 #endif

@@ -52,29 +52,8 @@ struct fx {
 	int fd; /* the image, for the test's own reads and writes */
 	struct disk *disk;
 	struct virtio_blk *blk;
-	unsigned int irqs[2], config_irqs;
 	bool started;
 	struct params p;
-};
-
-static struct fx *the_fx;
-
-static void t_queue_irq(struct virtio_dev *d, unsigned int q)
-{
-	(void)d;
-	if (q < 2)
-		__atomic_fetch_add(&the_fx->irqs[q], 1, __ATOMIC_RELEASE);
-}
-
-static void t_config_irq(struct virtio_dev *d)
-{
-	(void)d;
-	__atomic_fetch_add(&the_fx->config_irqs, 1, __ATOMIC_RELEASE);
-}
-
-static const struct virtio_transport fake_tp = {
-	.queue_irq = t_queue_irq,
-	.config_irq = t_config_irq,
 };
 
 static uint64_t offered(struct virtio_dev *d)
@@ -87,25 +66,9 @@ static uint64_t offered(struct virtio_dev *d)
 static void driver_ok(struct fx *fx)
 {
 	struct virtio_dev *d = &fx->blk->vdev;
-	uint64_t f = offered(d) & ~fx->p.drop;
-	const uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
-	pthread_mutex_lock(&d->lock);
-	virtio_set_status(d, s);
-	virtio_set_driver_features(d, 0, (uint32_t)f);
-	virtio_set_driver_features(d, 1, (uint32_t)(f >> 32));
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned int q = 0; q < d->nq && q < 2; q++) {
-		virtio_queue_set_size(d, q, fx->r[q].size);
-		virtio_queue_set_addr(d, q, fx->r[q].desc, fx->r[q].av,
-				      fx->r[q].used);
-		virtio_queue_enable(d, q);
-	}
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(virtio_get_status(d), s | VIRTIO_STATUS_FEATURES_OK |
-						       VIRTIO_STATUS_DRIVER_OK);
-	pthread_mutex_unlock(&d->lock);
+	ring_driver_ok(d, offered(d) & ~fx->p.drop, fx->r,
+		       d->nq < 2 ? d->nq : 2);
 }
 
 /* The image: IMG_SIZE bytes, sector i filled with (uint8_t)i. */
@@ -146,8 +109,7 @@ static void fx_make(struct fx *fx, const struct params *p)
 	assert_int_equal(virtio_blk_create(&fx->blk, &fx->r[0].gm, fx->disk,
 					   &bo, err, sizeof(err)),
 			 0);
-	fx->blk->vdev.tp = &fake_tp;
-	fx->blk->vdev.tp_ctx = fx;
+	ring_fake_transport(&fx->blk->vdev);
 	driver_ok(fx);
 }
 
@@ -164,8 +126,7 @@ static void fx_unmake(struct fx *fx)
 	unlink(fx->path);
 	ring_free(&fx->r[0]);
 	fx->started = false;
-	memset(fx->irqs, 0, sizeof(fx->irqs));
-	fx->config_irqs = 0;
+	ring_irqs_reset();
 }
 
 static int setup(void **state)
@@ -176,7 +137,6 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	the_fx = fx;
 	snprintf(fx->dir, sizeof(fx->dir), "%s/hyve-test-blk.XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(fx->dir))
@@ -447,7 +407,7 @@ static void test_write_read_round_trip(void **state)
 	assert_int_equal(fx->blk->stats.reads, 1);
 	assert_int_equal(fx->blk->stats.read_bytes, 2560);
 	assert_int_equal(fx->blk->stats.write_bytes, 2048);
-	assert_true(fx->irqs[0] >= 1);
+	assert_true(ring_irqs()->q[0] >= 1);
 }
 
 /* The last sector and a zero-length read are fine. */
@@ -683,7 +643,7 @@ static void test_missing_status(void **state)
 	ring_chain(r, 2, a, l, w);
 	kick(fx, 0);
 	assert_true(needs_reset(fx));
-	assert_int_equal(fx->config_irqs, 1);
+	assert_int_equal(ring_irqs()->config, 1);
 	assert_int_equal(ring_used_idx(r), 0);
 	assert_int_equal(*ring_at(r, a[1]), 0xee);
 	/* Nothing more is taken until the driver resets the device. */
@@ -979,7 +939,7 @@ static void test_many_in_flight(void **state)
 	assert_int_equal(ring_used_idx(r), 0);
 	for (unsigned int i = 0; i < N; i++)
 		assert_int_equal(status_at(fx, st[i]), ST_FRESH);
-	assert_int_equal(fx->irqs[0], 0);
+	assert_int_equal(ring_irqs()->q[0], 0);
 	finish(fx, 0, N);
 	for (unsigned int i = 0; i < N; i++) {
 		assert_int_equal(status_at(fx, st[i]), VIRTIO_BLK_S_OK);
@@ -1149,13 +1109,13 @@ static void test_two_queues(void **state)
 	start(fx);
 	kick(fx, 1);
 	assert_true(wait_used(r1, 1));
-	assert_true(wait_until(&fx->irqs[1], 1));
+	assert_true(wait_until(&ring_irqs()->q[1], 1));
 	assert_int_equal(ring_used_idx(r0), 0);
 	assert_true(all(ring_at(r1, b), 512, 31));
 	assert_int_equal(*ring_at(r1, s1), VIRTIO_BLK_S_OK);
 	kick(fx, 0);
 	assert_true(wait_used(r0, 1));
-	assert_true(wait_until(&fx->irqs[0], 1));
+	assert_true(wait_until(&ring_irqs()->q[0], 1));
 	assert_int_equal(*ring_at(r0, s0), VIRTIO_BLK_S_OK);
 	assert_true(all(ring_at(r0, a), 512, 30));
 }

@@ -31,49 +31,15 @@ struct fx {
 	struct ring q[2]; /* receiveq, transmitq on one RAM (q[0]'s) */
 	struct virtio_console *vc;
 	int in[2], out[2]; /* pipes: [0] read end, [1] write end */
-	unsigned int irqs, config_irqs;
 	uint16_t seen[2];
-};
-
-static struct fx *the_fx;
-
-static void t_queue_irq(struct virtio_dev *d, unsigned int q)
-{
-	(void)d, (void)q;
-	__atomic_fetch_add(&the_fx->irqs, 1, __ATOMIC_RELEASE);
-}
-
-static void t_config_irq(struct virtio_dev *d)
-{
-	(void)d;
-	__atomic_fetch_add(&the_fx->config_irqs, 1, __ATOMIC_RELEASE);
-}
-
-static const struct virtio_transport fake_tp = {
-	.queue_irq = t_queue_irq,
-	.config_irq = t_config_irq,
 };
 
 static void driver_ok(struct fx *fx)
 {
-	struct virtio_dev *d = &fx->vc->vdev;
-	const uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	const uint64_t f =
+		1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_CONSOLE_F_SIZE;
 
-	pthread_mutex_lock(&d->lock);
-	virtio_set_status(d, s);
-	virtio_set_driver_features(d, 1, 1);
-	virtio_set_driver_features(d, 0, 1u << VIRTIO_CONSOLE_F_SIZE);
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned int i = 0; i < 2; i++) {
-		virtio_queue_set_size(d, i, QSIZE);
-		virtio_queue_set_addr(d, i, fx->q[i].desc, fx->q[i].av,
-				      fx->q[i].used);
-		virtio_queue_enable(d, i);
-	}
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(virtio_get_status(d) & VIRTIO_STATUS_NEEDS_RESET, 0);
-	pthread_mutex_unlock(&d->lock);
+	ring_driver_ok(&fx->vc->vdev, f, fx->q, 2);
 }
 
 static int setup(void **state)
@@ -82,7 +48,6 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	the_fx = fx;
 	ring_init(&fx->q[0], QSIZE);
 	fx->q[1] = fx->q[0];
 	fx->q[1].desc = RING_DESC2;
@@ -95,7 +60,7 @@ static int setup(void **state)
 	if (virtio_console_create(&fx->vc, &fx->q[0].gm, fx->in[0], fx->out[1],
 				  80, 25))
 		return -1;
-	fx->vc->vdev.tp = &fake_tp;
+	ring_fake_transport(&fx->vc->vdev);
 	if (virtio_dev_start(&fx->vc->vdev))
 		return -1;
 	driver_ok(fx);
@@ -228,9 +193,9 @@ static void test_identity_and_size(void **state)
 	assert_int_equal(cfg[0], 80);
 	assert_int_equal(cfg[1], 25);
 	/* Linux reads the size on a configuration interrupt: one came. */
-	assert_true(wait_until(&fx->config_irqs, 1));
+	assert_true(wait_until(&ring_irqs()->config, 1));
 	virtio_console_resize(fx->vc, 132, 43);
-	assert_true(wait_until(&fx->config_irqs, 2));
+	assert_true(wait_until(&ring_irqs()->config, 2));
 	pthread_mutex_lock(&d->lock);
 	virtio_config_read(d, 2, &cfg[1], 2);
 	virtio_config_read(d, 0, &cfg[0], 2);
@@ -248,7 +213,7 @@ static void test_output(void **state)
 	assert_int_equal(next_used(fx, VIRTIO_CONSOLE_TXQ, 5000), 0);
 	read_exactly(fx->out[0], buf, 12);
 	assert_memory_equal(buf, "hello, world", 12);
-	assert_true(wait_until(&fx->irqs, 1));
+	assert_true(wait_until(&ring_irqs()->any, 1));
 }
 
 /* A full output pipe: the guest's buffer is held until there is room. */

@@ -154,26 +154,6 @@ struct fx {
 	struct ring rx, tx, ctrl; /* rx owns the RAM */
 	struct fake fake;
 	struct virtio_net *n;
-	unsigned int irqs[3], config_irqs;
-};
-
-static struct fx *the_fx;
-
-static void t_queue_irq(struct virtio_dev *d, unsigned int q)
-{
-	(void)d;
-	__atomic_fetch_add(&the_fx->irqs[q], 1, __ATOMIC_RELEASE);
-}
-
-static void t_config_irq(struct virtio_dev *d)
-{
-	(void)d;
-	the_fx->config_irqs++;
-}
-
-static const struct virtio_transport fake_tp = {
-	.queue_irq = t_queue_irq,
-	.config_irq = t_config_irq,
 };
 
 static int fake_open(struct net_backend **out, struct evloop *loop, void *ctx,
@@ -210,7 +190,6 @@ static struct fx *fx_new(uint32_t tx, uint32_t rx, uint16_t rx_size)
 	char err[256] = "";
 
 	assert_non_null(fx);
-	the_fx = fx;
 	ring_init(&fx->rx, rx_size);
 	ring_clone(&fx->tx, &fx->rx, 256, RING_DESC2, RING_AVAIL2, RING_USED2,
 		   TX_DATA);
@@ -222,36 +201,20 @@ static struct fx *fx_new(uint32_t tx, uint32_t rx, uint16_t rx_size)
 						fake_open, fx, err,
 						sizeof(err)),
 			 0);
-	fx->n->vdev.tp = &fake_tp;
-	fx->n->vdev.tp_ctx = fx;
+	ring_fake_transport(&fx->n->vdev);
 	return fx;
 }
 
-/* The driver's bring-up with features, as a transport makes the calls. */
+/*
+ * The driver's bring-up with features, as a transport makes the calls:
+ * rx and tx, and ctrl when CTRL_VQ is taken.
+ */
 static void driver_ok(struct fx *fx, uint64_t features)
 {
-	struct virtio_dev *d = &fx->n->vdev;
-	const uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-	struct ring *r[3] = { &fx->rx, &fx->tx, &fx->ctrl };
+	const struct ring r[3] = { fx->rx, fx->tx, fx->ctrl };
 
-	features |= BIT(VIRTIO_F_VERSION_1);
-	pthread_mutex_lock(&d->lock);
-	virtio_set_status(d, s);
-	virtio_set_driver_features(d, 0, (uint32_t)features);
-	virtio_set_driver_features(d, 1, (uint32_t)(features >> 32));
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK);
-	assert_int_equal(virtio_get_status(d), s | VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned int q = 0; q < 3; q++) {
-		if (q == VIRTIO_NET_CTRLQ &&
-		    !(features & BIT(VIRTIO_NET_F_CTRL_VQ)))
-			continue;
-		virtio_queue_set_size(d, q, r[q]->size);
-		virtio_queue_set_addr(d, q, r[q]->desc, r[q]->av, r[q]->used);
-		virtio_queue_enable(d, q);
-	}
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
-	pthread_mutex_unlock(&d->lock);
+	ring_driver_ok(&fx->n->vdev, features | BIT(VIRTIO_F_VERSION_1), r,
+		       features & BIT(VIRTIO_NET_F_CTRL_VQ) ? 3 : 2);
 }
 
 static void fx_free(struct fx *fx)
@@ -390,7 +353,6 @@ static void test_random_mac(void **state)
 	struct virtio_net *n;
 
 	(void)state;
-	the_fx = fx;
 	ring_init(&fx->rx, 16);
 	assert_int_equal(virtio_net_create_with(&n, &fx->rx.gm, NULL, fake_open,
 						fx, err, sizeof(err)),
@@ -469,7 +431,7 @@ static void test_tx_frame(void **state)
 		assert_int_equal(fx->fake.last[NET_HDR_LEN + i], 0x42);
 	assert_int_equal(ring_used_idx(&fx->tx), 1);
 	used(&fx->tx, 0, h, 0); /* the device writes nothing */
-	assert_int_equal(fx->irqs[VIRTIO_NET_TXQ], 1);
+	assert_int_equal(ring_irqs()->q[VIRTIO_NET_TXQ], 1);
 	assert_int_equal(fx->n->stats.tx_frames, 1);
 	assert_int_equal(fx->n->stats.tx_bytes, NET_HDR_LEN + 60);
 	fx_free(fx);
@@ -672,7 +634,7 @@ static void test_tx_broken_ring(void **state)
 	ring_publish(&fx->tx, 0);
 	kick(fx, VIRTIO_NET_TXQ);
 	assert_true(status(fx) & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(fx->config_irqs, 1);
+	assert_int_equal(ring_irqs()->config, 1);
 	assert_int_equal(fx->fake.sends, 0);
 	assert_int_equal(ring_used_idx(&fx->tx), 0);
 	fx_free(fx);
@@ -706,7 +668,7 @@ static void test_rx_frame(void **state)
 	used(&fx->rx, 0, 0, NET_HDR_LEN + 88);
 	assert_int_equal(num_buffers(fx, b[0]), 1);
 	assert_true(pattern_ok(ring_at(&fx->rx, b[0] + NET_HDR_LEN), 88, 3, 0));
-	assert_int_equal(fx->irqs[VIRTIO_NET_RXQ], 1);
+	assert_int_equal(ring_irqs()->q[VIRTIO_NET_RXQ], 1);
 	assert_int_equal(fx->n->stats.rx_frames, 1);
 	/* The rest of the backend's frames, in order, each its chain. */
 	fake_queue(&fx->fake, 60, 4);
@@ -717,7 +679,7 @@ static void test_rx_frame(void **state)
 	used(&fx->rx, 2, 2, NET_HDR_LEN + 1500);
 	assert_true(
 		pattern_ok(ring_at(&fx->rx, b[2] + NET_HDR_LEN), 1500, 5, 0));
-	assert_int_equal(fx->irqs[VIRTIO_NET_RXQ], 2);
+	assert_int_equal(ring_irqs()->q[VIRTIO_NET_RXQ], 2);
 	fx_free(fx);
 }
 
@@ -856,7 +818,7 @@ static void test_rx_backend_empty(void **state)
 	 * driver need not notify. */
 	assert_int_equal(ring_used_idx(&fx->rx), 0);
 	assert_true(fx->fake.rx_on);
-	assert_int_equal(fx->irqs[VIRTIO_NET_RXQ], 0);
+	assert_int_equal(ring_irqs()->q[VIRTIO_NET_RXQ], 0);
 	memcpy(&flags, ring_at(&fx->rx, fx->rx.used), 2);
 	assert_int_equal(flags & VIRTQ_USED_F_NO_NOTIFY,
 			 VIRTQ_USED_F_NO_NOTIFY);
@@ -1124,7 +1086,7 @@ static void test_on_its_thread(void **state)
 	/* What KVM's ioeventfd does on the guest's notify. */
 	assert_int_equal(write(d->q[VIRTIO_NET_TXQ].kick_fd, &one, 8), 8);
 	assert_true(wait_used(&fx->tx, 1));
-	assert_true(wait_until(&fx->irqs[VIRTIO_NET_TXQ], 1));
+	assert_true(wait_until(&ring_irqs()->q[VIRTIO_NET_TXQ], 1));
 	pthread_mutex_lock(&d->lock);
 	virtio_set_status(d, 0);
 	pthread_mutex_unlock(&d->lock);

@@ -22,50 +22,7 @@
 struct fx {
 	struct ring r;
 	struct virtio_rng *rng;
-	unsigned int irqs, config_irqs;
 };
-
-static struct fx *the_fx; /* the fake transport's context */
-
-static void t_queue_irq(struct virtio_dev *d, unsigned int q)
-{
-	(void)d, (void)q;
-	__atomic_fetch_add(&the_fx->irqs, 1, __ATOMIC_RELEASE);
-}
-
-static void t_config_irq(struct virtio_dev *d)
-{
-	(void)d;
-	the_fx->config_irqs++;
-}
-
-static const struct virtio_transport fake_tp = {
-	.queue_irq = t_queue_irq,
-	.config_irq = t_config_irq,
-};
-
-/* A driver's bring-up through the core's calls, as a transport makes them. */
-static void driver_ok(struct fx *fx)
-{
-	struct virtio_dev *d = &fx->rng->vdev;
-
-	pthread_mutex_lock(&d->lock);
-	virtio_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	virtio_set_driver_features(d, 1, 1); /* VERSION_1 */
-	virtio_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				     VIRTIO_STATUS_FEATURES_OK);
-	virtio_queue_set_size(d, 0, fx->r.size);
-	virtio_queue_set_addr(d, 0, RING_DESC, RING_AVAIL, RING_USED);
-	virtio_queue_enable(d, 0);
-	virtio_set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				     VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(virtio_get_status(d),
-			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				 VIRTIO_STATUS_FEATURES_OK |
-				 VIRTIO_STATUS_DRIVER_OK);
-	pthread_mutex_unlock(&d->lock);
-}
 
 static int setup(void **state)
 {
@@ -73,13 +30,11 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	the_fx = fx;
 	ring_init(&fx->r, 16);
 	if (virtio_rng_create(&fx->rng, &fx->r.gm))
 		return -1;
-	fx->rng->vdev.tp = &fake_tp;
-	fx->rng->vdev.tp_ctx = fx;
-	driver_ok(fx);
+	ring_fake_transport(&fx->rng->vdev);
+	ring_driver_ok(&fx->rng->vdev, 1ULL << VIRTIO_F_VERSION_1, &fx->r, 1);
 	*state = fx;
 	return 0;
 }
@@ -142,11 +97,11 @@ static void test_fills_writable(void **state)
 	assert_false(all(ring_at(&fx->r, a), 64, 0));
 	assert_memory_not_equal(ring_at(&fx->r, a), ring_at(&fx->r, b), 64);
 	/* One interrupt for the batch. */
-	assert_int_equal(fx->irqs, 1);
+	assert_int_equal(ring_irqs()->any, 1);
 	assert_int_equal(fx->rng->bytes, 128);
 	/* Nothing new: no interrupt. */
 	kick(fx);
-	assert_int_equal(fx->irqs, 1);
+	assert_int_equal(ring_irqs()->any, 1);
 }
 
 static void test_split_buffers(void **state)
@@ -216,7 +171,7 @@ static void test_on_its_thread(void **state)
 	/* What KVM's ioeventfd does on the guest's notify. */
 	assert_int_equal(write(d->q[0].kick_fd, &one, sizeof(one)), 8);
 	assert_true(wait_used(&fx->r, 1));
-	assert_true(wait_until(&fx->irqs, 1));
+	assert_true(wait_until(&ring_irqs()->any, 1));
 	/* A reset from "a vCPU" waits for the thread; then nothing runs. */
 	pthread_mutex_lock(&d->lock);
 	virtio_set_status(d, 0);

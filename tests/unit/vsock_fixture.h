@@ -1,10 +1,10 @@
 /*
  * vsock_fixture.h: a guest driver for virtio-vsock (virtio/vsock.c) in a
  * calloc'd guest RAM, for test_virtio_vsock.c: three queues on one RAM
- * (rx, tx, event), the device's thread running, a fake transport that
- * counts interrupts, and a fresh directory for the Unix sockets.  The
- * test is the guest (it fills rx buffers, sends tx packets and kicks the
- * queues' eventfds) and the host programs (real Unix sockets).
+ * (rx, tx, event), the device's thread running, ring_fixture.h's fake
+ * transport, and a fresh directory for the Unix sockets.  The test is
+ * the guest (it fills rx buffers, sends tx packets and kicks the queues'
+ * eventfds) and the host programs (real Unix sockets).
  */
 #ifndef HYVE_TESTS_VSOCK_FIXTURE_H
 #define HYVE_TESTS_VSOCK_FIXTURE_H
@@ -29,27 +29,7 @@ struct fx {
 	struct ring q[3]; /* the same RAM; q[0] owns it */
 	struct virtio_vsock *vs;
 	char dir[32], path[48];
-	unsigned int irqs, config_irqs;
 	uint16_t seen[3]; /* used entries the test has looked at */
-};
-
-static struct fx *the_fx;
-
-static void fx_queue_irq(struct virtio_dev *d, unsigned int q)
-{
-	(void)d, (void)q;
-	__atomic_fetch_add(&the_fx->irqs, 1, __ATOMIC_RELEASE);
-}
-
-static void fx_config_irq(struct virtio_dev *d)
-{
-	(void)d;
-	__atomic_fetch_add(&the_fx->config_irqs, 1, __ATOMIC_RELEASE);
-}
-
-static const struct virtio_transport fx_tp = {
-	.queue_irq = fx_queue_irq,
-	.config_irq = fx_config_irq,
 };
 
 static inline void fx_rings(struct fx *fx)
@@ -78,27 +58,13 @@ static inline void fx_rings(struct fx *fx)
 	memset(fx->seen, 0, sizeof(fx->seen));
 }
 
-/* The driver's bring-up, as a transport makes it (a vCPU thread). */
+/* The driver's bring-up (ring_fixture.h): STREAM, the three queues. */
 static inline void fx_driver_ok(struct fx *fx)
 {
-	struct virtio_dev *d = &fx->vs->vdev;
-	const uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	const uint64_t f =
+		1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_VSOCK_F_STREAM;
 
-	pthread_mutex_lock(&d->lock);
-	virtio_set_status(d, s);
-	virtio_set_driver_features(d, 1, 1); /* VERSION_1 */
-	virtio_set_driver_features(d, 0, 1u << VIRTIO_VSOCK_F_STREAM);
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned int i = 0; i < 3; i++) {
-		virtio_queue_set_size(d, i, FX_QSIZE);
-		virtio_queue_set_addr(d, i, fx->q[i].desc, fx->q[i].av,
-				      fx->q[i].used);
-		virtio_queue_enable(d, i);
-	}
-	virtio_set_status(d, s | VIRTIO_STATUS_FEATURES_OK |
-				     VIRTIO_STATUS_DRIVER_OK);
-	assert_int_equal(virtio_get_status(d) & VIRTIO_STATUS_NEEDS_RESET, 0);
-	pthread_mutex_unlock(&d->lock);
+	ring_driver_ok(&fx->vs->vdev, f, fx->q, 3);
 }
 
 static inline void fx_device_reset(struct fx *fx)
@@ -117,7 +83,6 @@ static inline int fx_setup(void **state)
 
 	if (!fx)
 		return -1;
-	the_fx = fx;
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/hyve-vsock.XXXXXX");
 	if (!mkdtemp(fx->dir))
 		return -1;
@@ -129,8 +94,7 @@ static inline int fx_setup(void **state)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	fx->vs->vdev.tp = &fx_tp;
-	fx->vs->vdev.tp_ctx = fx;
+	ring_fake_transport(&fx->vs->vdev);
 	if (virtio_dev_start(&fx->vs->vdev))
 		return -1;
 	fx_driver_ok(fx);
