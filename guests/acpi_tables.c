@@ -34,30 +34,6 @@ static void check(bool cond, const char *what)
 	}
 }
 
-static uint8_t sum(uint64_t addr, uint32_t len)
-{
-	uint8_t s = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		s = (uint8_t)(s + mmio_read8(addr + i));
-	return s;
-}
-
-static uint16_t rd16(uint64_t a)
-{
-	return (uint16_t)(mmio_read8(a) | mmio_read8(a + 1) << 8);
-}
-
-static uint32_t rd32(uint64_t a)
-{
-	return rd16(a) | (uint32_t)rd16(a + 2) << 16;
-}
-
-static uint64_t rd64(uint64_t a)
-{
-	return rd32(a) | (uint64_t)rd32(a + 4) << 32;
-}
-
 static bool sig_is(uint64_t a, const char *sig, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -77,12 +53,12 @@ static uint64_t find_rsdp(void)
 /* A table's header: print it and check its checksum; its length. */
 static uint32_t table(uint64_t a)
 {
-	uint32_t len = rd32(a + 4);
+	uint32_t len = mem_le32(a + 4);
 	char sig[5] = { 0 };
 
 	for (int i = 0; i < 4; i++)
 		sig[i] = (char)mmio_read8(a + (uint64_t)i);
-	bool good = len >= 36 && len < 0x20000 && sum(a, len) == 0;
+	bool good = len >= 36 && len < 0x20000 && mem_sum8(a, len) == 0;
 	rt_printf("acpi: %s at %#lx, %u bytes, revision %u, checksum %s\n", sig,
 		  a, len, mmio_read8(a + 8), good ? "ok" : "BAD");
 	check(good, "table checksum");
@@ -98,14 +74,14 @@ struct fadt_info {
 /* The FADT, 5.2.9 Table 5.9: byte offsets. */
 static void fadt(uint64_t a, uint32_t len, struct fadt_info *fi)
 {
-	uint64_t x_dsdt = len >= 148 ? rd64(a + 140) : 0;
-	uint32_t flags = rd32(a + 112);
+	uint64_t x_dsdt = len >= 148 ? mem_le64(a + 140) : 0;
+	uint32_t flags = mem_le32(a + 112);
 
-	fi->sci = rd16(a + 46);
-	fi->pm1a_evt = rd32(a + 56);
-	fi->pm1a_cnt = rd32(a + 64);
-	fi->pm_tmr = rd32(a + 76);
-	fi->dsdt = x_dsdt ? x_dsdt : rd32(a + 40);
+	fi->sci = mem_le16(a + 46);
+	fi->pm1a_evt = mem_le32(a + 56);
+	fi->pm1a_cnt = mem_le32(a + 64);
+	fi->pm_tmr = mem_le32(a + 76);
+	fi->dsdt = x_dsdt ? x_dsdt : mem_le32(a + 40);
 	rt_printf("acpi: FADT: SCI_INT %u PM1a_EVT_BLK %#x PM1a_CNT_BLK %#x "
 		  "PM_TMR_BLK %#x\n",
 		  fi->sci, fi->pm1a_evt, fi->pm1a_cnt, fi->pm_tmr);
@@ -116,14 +92,15 @@ static void fadt(uint64_t a, uint32_t len, struct fadt_info *fi)
 	/* RESET_REG, a Generic Address Structure at 116; RESET_VALUE 128. */
 	rt_printf("acpi: FADT: RESET_REG space %u width %u address %#lx "
 		  "value %#x (RESET_REG_SUP %u)\n",
-		  mmio_read8(a + 116), mmio_read8(a + 117), rd64(a + 120),
+		  mmio_read8(a + 116), mmio_read8(a + 117), mem_le64(a + 120),
 		  mmio_read8(a + 128), (flags >> 10) & 1);
 	rt_printf("acpi: FADT: DSDT %#lx\n", fi->dsdt);
 	/* The FACS (5.2.10): FIRMWARE_CTRL at 36, X_FIRMWARE_CTRL at 132. */
-	uint64_t facs = rd32(a + 36);
+	uint64_t facs = mem_le32(a + 36);
 	if (!facs && len >= 140)
-		facs = rd64(a + 132);
-	bool facs_ok = facs && sig_is(facs, "FACS", 4) && rd32(facs + 4) >= 64;
+		facs = mem_le64(a + 132);
+	bool facs_ok =
+		facs && sig_is(facs, "FACS", 4) && mem_le32(facs + 4) >= 64;
 	rt_printf("acpi: FACS at %#lx %s\n", facs, facs_ok ? "ok" : "BAD");
 	check(facs_ok, "a FACS");
 }
@@ -135,7 +112,7 @@ static void madt(uint64_t a, uint32_t len, unsigned int cpus)
 	bool irq0 = false;
 
 	rt_printf("acpi: MADT: local APIC address %#x flags %#x\n",
-		  rd32(a + 36), rd32(a + 40));
+		  mem_le32(a + 36), mem_le32(a + 40));
 	for (uint64_t p = a + 44; p + 2 <= a + len;) {
 		uint8_t type = mmio_read8(p), l = mmio_read8(p + 1);
 
@@ -145,23 +122,25 @@ static void madt(uint64_t a, uint32_t len, unsigned int cpus)
 		}
 		switch (type) {
 		case 0: /* Processor Local APIC */
-			if (rd32(p + 4) & 1)
+			if (mem_le32(p + 4) & 1)
 				lapics++;
 			break;
 		case 1: /* I/O APIC */
 			ioapics++;
 			rt_printf("acpi: MADT: I/O APIC id %u at %#x gsi base "
 				  "%u\n",
-				  mmio_read8(p + 2), rd32(p + 4), rd32(p + 8));
-			check(rd32(p + 4) == 0xfec00000, "I/O APIC address");
+				  mmio_read8(p + 2), mem_le32(p + 4),
+				  mem_le32(p + 8));
+			check(mem_le32(p + 4) == 0xfec00000,
+			      "I/O APIC address");
 			break;
 		case 2: /* Interrupt Source Override */
 			rt_printf(
 				"acpi: MADT: override bus %u irq %u -> gsi %u "
 				"flags %#x\n",
 				mmio_read8(p + 2), mmio_read8(p + 3),
-				rd32(p + 4), rd16(p + 8));
-			if (mmio_read8(p + 3) == 0 && rd32(p + 4) == 2)
+				mem_le32(p + 4), mem_le16(p + 8));
+			if (mmio_read8(p + 3) == 0 && mem_le32(p + 4) == 2)
 				irq0 = true;
 			break;
 		case 4: /* Local APIC NMI */
@@ -196,13 +175,13 @@ static bool aml_int(uint64_t p, uint64_t *v)
 		*v = mmio_read8(p + 1);
 		return true;
 	case 0x0b:
-		*v = rd16(p + 1);
+		*v = mem_le16(p + 1);
 		return true;
 	case 0x0c:
-		*v = rd32(p + 1);
+		*v = mem_le32(p + 1);
 		return true;
 	case 0x0e:
-		*v = rd64(p + 1);
+		*v = mem_le64(p + 1);
 		return true;
 	}
 	return false;
@@ -245,21 +224,22 @@ int main(const struct hyve_boot_info *bi)
 		  mmio_read8(rsdp + 10), mmio_read8(rsdp + 11),
 		  mmio_read8(rsdp + 12), mmio_read8(rsdp + 13),
 		  mmio_read8(rsdp + 14));
-	bool c1 = sum(rsdp, 20) == 0;
-	bool c2 = rd32(rsdp + 20) >= 36 && sum(rsdp, rd32(rsdp + 20)) == 0;
+	bool c1 = mem_sum8(rsdp, 20) == 0;
+	bool c2 = mem_le32(rsdp + 20) >= 36 &&
+		  mem_sum8(rsdp, mem_le32(rsdp + 20)) == 0;
 	rt_printf("acpi: RSDP checksum %s, extended checksum %s\n",
 		  c1 ? "ok" : "BAD", c2 ? "ok" : "BAD");
 	check(c1 && c2, "RSDP checksums");
 	check(mmio_read8(rsdp + 15) >= 2, "RSDP revision 2 (XSDT)");
-	xsdt = rd64(rsdp + 24);
-	rt_printf("acpi: RSDT %#x XSDT %#lx\n", rd32(rsdp + 16), xsdt);
+	xsdt = mem_le64(rsdp + 24);
+	rt_printf("acpi: RSDT %#x XSDT %#lx\n", mem_le32(rsdp + 16), xsdt);
 	if (!xsdt || !sig_is(xsdt, "XSDT", 4)) {
 		check(false, "an XSDT");
 		rt_exit(FAIL);
 	}
 	uint32_t xlen = table(xsdt);
 	for (uint64_t e = xsdt + 36; xlen && e + 8 <= xsdt + xlen; e += 8) {
-		uint64_t t = rd64(e);
+		uint64_t t = mem_le64(e);
 		uint32_t len = table(t);
 
 		if (!len)

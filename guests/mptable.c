@@ -31,31 +31,12 @@ static void check(bool cond, const char *what)
 	}
 }
 
-static uint16_t rd16(uint64_t a)
-{
-	return (uint16_t)(mmio_read8(a) | mmio_read8(a + 1) << 8);
-}
-
-static uint32_t rd32(uint64_t a)
-{
-	return rd16(a) | (uint32_t)rd16(a + 2) << 16;
-}
-
-static uint8_t sum(uint64_t a, uint32_t len)
-{
-	uint8_t s = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		s = (uint8_t)(s + mmio_read8(a + i));
-	return s;
-}
-
 /* A valid floating pointer in [base, base + len), or 0. */
 static uint64_t scan(uint64_t base, uint64_t len)
 {
 	for (uint64_t a = base; a + 16 <= base + len; a += 16)
-		if (rd32(a) == 0x5f504d5f /* "_MP_" */ &&
-		    mmio_read8(a + 8) == 1 && sum(a, 16) == 0)
+		if (mem_le32(a) == 0x5f504d5f /* "_MP_" */ &&
+		    mmio_read8(a + 8) == 1 && mem_sum8(a, 16) == 0)
 			return a;
 	return 0;
 }
@@ -66,8 +47,8 @@ static uint64_t find_mpf(void)
 
 	/* An address gcc cannot see: it takes one below 4 KiB for NULL's. */
 	__asm__("" : "+r"(bda));
-	ebda = (uint64_t)rd16(bda + 0x0e) << 4;
-	base_kib = rd16(bda + 0x13);
+	ebda = (uint64_t)mem_le16(bda + 0x0e) << 4;
+	base_kib = mem_le16(bda + 0x13);
 
 	rt_printf("mptable: BDA: EBDA at %#lx, %lu KiB of base memory\n", ebda,
 		  base_kib);
@@ -117,7 +98,7 @@ static void entry_ioint(uint64_t p, struct found *f)
 
 static void entries(uint64_t mpc, struct found *f)
 {
-	uint64_t p = mpc + 44, end = mpc + rd16(mpc + 4);
+	uint64_t p = mpc + 44, end = mpc + mem_le16(mpc + 4);
 	unsigned int n = 0;
 	int last = -1;
 
@@ -133,7 +114,7 @@ static void entries(uint64_t mpc, struct found *f)
 			p += 20;
 			continue;
 		case 1:
-			if (rd32(p + 2) == 0x20415349 /* "ISA " */) {
+			if (mem_le32(p + 2) == 0x20415349 /* "ISA " */) {
 				f->isa_bus = mmio_read8(p + 1);
 				f->isa_buses++;
 			}
@@ -142,8 +123,9 @@ static void entries(uint64_t mpc, struct found *f)
 			f->ioapic_id = mmio_read8(p + 1);
 			f->ioapics++;
 			rt_printf("mptable: I/O APIC id %u at %#x\n",
-				  f->ioapic_id, rd32(p + 4));
-			check(rd32(p + 4) == 0xfec00000, "I/O APIC address");
+				  f->ioapic_id, mem_le32(p + 4));
+			check(mem_le32(p + 4) == 0xfec00000,
+			      "I/O APIC address");
 			break;
 		case 3:
 			entry_ioint(p, f);
@@ -163,7 +145,7 @@ static void entries(uint64_t mpc, struct found *f)
 		p += 8;
 	}
 	check(p == end, "entries fill the table");
-	check(n == rd16(mpc + 34), "ENTRY COUNT");
+	check(n == mem_le16(mpc + 34), "ENTRY COUNT");
 }
 
 int main(const struct hyve_boot_info *bi)
@@ -177,24 +159,24 @@ int main(const struct hyve_boot_info *bi)
 		rt_puts("mptable: no floating pointer\n");
 		return FAIL;
 	}
-	mpc = rd32(mpf + 4);
+	mpc = mem_le32(mpf + 4);
 	rt_printf("mptable: floating pointer at %#lx, revision 1.%u, "
 		  "feature bytes %#x %#x, table at %#lx\n",
 		  mpf, mmio_read8(mpf + 9), mmio_read8(mpf + 11),
 		  mmio_read8(mpf + 12), mpc);
 	check(mmio_read8(mpf + 9) == 4, "revision 1.4");
 	check(mmio_read8(mpf + 11) == 0 && mpc, "a configuration table");
-	if (!mpc || rd32(mpc) != 0x504d4350 /* "PCMP" */) {
+	if (!mpc || mem_le32(mpc) != 0x504d4350 /* "PCMP" */) {
 		check(false, "the PCMP signature");
 		return FAIL;
 	}
-	len = rd16(mpc + 4);
+	len = mem_le16(mpc + 4);
 	rt_printf("mptable: PCMP at %#lx, %u bytes, %u entries, checksum %s, "
 		  "local APIC at %#x\n",
-		  mpc, len, rd16(mpc + 34), sum(mpc, len) ? "BAD" : "ok",
-		  rd32(mpc + 36));
-	check(sum(mpc, len) == 0, "table checksum");
-	check(rd32(mpc + 36) == 0xfee00000, "local APIC address");
+		  mpc, len, mem_le16(mpc + 34),
+		  mem_sum8(mpc, len) ? "BAD" : "ok", mem_le32(mpc + 36));
+	check(mem_sum8(mpc, len) == 0, "table checksum");
+	check(mem_le32(mpc + 36) == 0xfee00000, "local APIC address");
 	entries(mpc, &f);
 	rt_printf("mptable: %u processors, %u I/O APIC, ISA IRQ 0 on INTIN%d, "
 		  "IRQ 2 %s, LINT0 %s, LINT1 %s\n",

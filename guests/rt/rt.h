@@ -77,6 +77,32 @@ static inline void mmio_write64(uint64_t addr, uint64_t v)
 	*(volatile uint64_t *)addr = v;
 }
 
+/*
+ * Firmware tables in memory, read as an OS reads them: little-endian
+ * fields at any alignment, a byte at a time, and the byte sum their
+ * checksums make zero (ACPI, the MP table).
+ */
+static inline uint16_t mem_le16(uint64_t a)
+{
+	return (uint16_t)(mmio_read8(a) | mmio_read8(a + 1) << 8);
+}
+static inline uint32_t mem_le32(uint64_t a)
+{
+	return mem_le16(a) | (uint32_t)mem_le16(a + 2) << 16;
+}
+static inline uint64_t mem_le64(uint64_t a)
+{
+	return mem_le32(a) | (uint64_t)mem_le32(a + 4) << 32;
+}
+static inline uint8_t mem_sum8(uint64_t a, uint32_t len)
+{
+	uint8_t s = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		s = (uint8_t)(s + mmio_read8(a + i));
+	return s;
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"
