@@ -144,8 +144,7 @@ static size_t out_put(struct out *o, const void *p, size_t n, size_t align)
 	return off;
 }
 
-/* Copy src into a field of n chars, padded with spaces. */
-static void put_id(char *dst, const char *src, size_t n)
+void acpi_put_id(char *dst, const char *src, size_t n)
 {
 	size_t len = strlen(src);
 
@@ -165,8 +164,8 @@ static void header_init(struct acpi_header *h, const char *sig, uint8_t rev,
 	memset(h, 0, sizeof(*h));
 	memcpy(h->signature, sig, sizeof(h->signature));
 	h->revision = rev;
-	put_id(h->oem_id, oem_id(cfg), sizeof(h->oem_id));
-	put_id(h->oem_table_id, OEM_TABLE_ID, sizeof(h->oem_table_id));
+	acpi_put_id(h->oem_id, oem_id(cfg), sizeof(h->oem_id));
+	acpi_put_id(h->oem_table_id, OEM_TABLE_ID, sizeof(h->oem_table_id));
 	h->oem_revision = OEM_REVISION;
 	memcpy(h->creator_id, CREATOR_ID, sizeof(h->creator_id));
 	h->creator_revision = CREATOR_REVISION;
@@ -579,7 +578,7 @@ static void fill_rsdp(struct out *o, size_t off, const struct acpi_config *cfg,
 
 	memset(&r, 0, sizeof(r));
 	memcpy(r.signature, "RSD PTR ", sizeof(r.signature));
-	put_id(r.oem_id, oem_id(cfg), sizeof(r.oem_id));
+	acpi_put_id(r.oem_id, oem_id(cfg), sizeof(r.oem_id));
 	r.revision = RSDP_REVISION;
 	r.rsdt_addr = 0; /* no RSDT */
 	r.length = sizeof(r);

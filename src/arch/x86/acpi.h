@@ -318,4 +318,7 @@ _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "NMI size");
 _Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG size");
 _Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG entry size");
 
+/* Copy src into an ID field of n chars, padded with spaces (no NUL). */
+void acpi_put_id(char *dst, const char *src, size_t n);
+
 #endif

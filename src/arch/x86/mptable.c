@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86/acpi.h" /* acpi_checksum: the same byte sum */
+#include "arch/x86/acpi.h" /* acpi_checksum, acpi_put_id: the same */
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the entries are filled in host byte order");
@@ -136,14 +136,6 @@ size_t mptable_size(const struct mptable_config *cfg)
 	       (entry_count(cfg) - cfg->ncpus) * sizeof(struct mp_int);
 }
 
-static void put_id(char *dst, const char *src, size_t n)
-{
-	size_t len = strlen(src);
-
-	memset(dst, ' ', n);
-	memcpy(dst, src, len < n ? len : n);
-}
-
 /* Appends entries to a buffer whose room was checked beforehand. */
 struct mp_out {
 	uint8_t *p;
@@ -262,9 +254,9 @@ int mptable_build(const struct mptable_config *cfg,
 
 	memcpy(h.signature, "PCMP", sizeof(h.signature));
 	h.length = (uint16_t)size;
-	put_id(h.oem_id, cfg->oem_id ? cfg->oem_id : OEM_ID_DEFAULT,
-	       sizeof(h.oem_id));
-	put_id(h.product_id, PRODUCT_ID, sizeof(h.product_id));
+	acpi_put_id(h.oem_id, cfg->oem_id ? cfg->oem_id : OEM_ID_DEFAULT,
+		    sizeof(h.oem_id));
+	acpi_put_id(h.product_id, PRODUCT_ID, sizeof(h.product_id));
 	h.entries = (uint16_t)entry_count(cfg);
 	h.lapic_addr = cfg->lapic_addr;
 	put(&o, &h, sizeof(h));
