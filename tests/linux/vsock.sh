@@ -67,7 +67,8 @@ check_hvc0() {
 		expect_in "$com1" "reboot: Power down" &&
 		expect_in "$com1" "printk: console [hvc0] enabled" &&
 		expect_not_in "$com1" "HYVE-INIT" || return 1
-	expect_not_in "$out" "Call Trace" && expect_not_in "$out" "BUG:" &&
+	check_no_call_trace "$out" && check_no_call_trace "$com1" &&
+		expect_not_in "$out" "BUG:" &&
 		expect_not_in "$out" "WARNING:" &&
 		expect_in "$T_TMP/err" "virtio console on stdio" &&
 		expect_in "$T_TMP/err" "stopped: the guest powered off (ACPI S5)"
