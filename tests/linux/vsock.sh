@@ -9,8 +9,10 @@
 # programs both ways; then busybox's getty and login run on hvc0, and the
 # test logs in as root over hyve's stdin and types commands.
 
-# wait_for FILE TEXT: until FILE holds TEXT (up to T_TIMEOUT seconds).
-wait_for() {
+# wait_long FILE TEXT: until FILE holds TEXT, looking once a second for up
+# to T_TIMEOUT seconds (tests/lib.sh's wait_for is for seconds, not the
+# minutes a Linux boot takes here).
+wait_long() {
 	for _ in $(seq 1 "$T_TIMEOUT"); do
 		grep -qF -- "$2" "$1" 2>/dev/null && return 0
 		sleep 1
@@ -90,20 +92,20 @@ test_small_kernel_virtio_console_and_vsock() {
 	mkfifo "$T_TMP/keys"
 	(
 		# Host to guest, once the guest's echo server listens.
-		wait_for "$pty" "HYVE-VSOCK: listening 5000" || exit
+		wait_long "$pty" "HYVE-VSOCK: listening 5000" || exit
 		"$tool" unix-connect "$sock" 5000 <"$T_TMP/h2g" \
 			>"$T_TMP/h2g.echo" 2>"$T_TMP/connect.log"
 		echo $? >"$T_TMP/connect.st"
 		# A user logs in on hvc0 and types; keys go in once asked for.
-		wait_for "$pty" "login: " || exit
+		wait_long "$pty" "login: " || exit
 		sleep 1
 		printf 'root\n'
-		wait_for "$pty" "built-in shell" || exit
+		wait_long "$pty" "built-in shell" || exit
 		sleep 2
 		printf 'echo answer-$((6 * 7))\n'
-		wait_for "$pty" "answer-42" || exit
+		wait_long "$pty" "answer-42" || exit
 		printf 'set -- $(stty size); echo rows=$1 cols=$2 tty=$(tty)\n'
-		wait_for "$pty" "tty=/dev/" || exit
+		wait_long "$pty" "tty=/dev/" || exit
 		printf 'exit\n'
 		exec sleep "$T_TIMEOUT"
 	) >"$T_TMP/keys" &
