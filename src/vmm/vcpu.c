@@ -252,7 +252,6 @@ static void vcpu_loop(struct vcpu *v)
 	while (!atomic_load_explicit(&vm->stopping, memory_order_relaxed)) {
 		if (stats)
 			t0 = vcpu_now_ns();
-		atomic_fetch_add_explicit(&v->runs, 1, memory_order_relaxed);
 		atomic_store_explicit(&v->in_run, true, memory_order_relaxed);
 		int r = ioctl(v->fd, KVM_RUN, 0), e = errno;
 		atomic_store_explicit(&v->in_run, false, memory_order_relaxed);

@@ -354,12 +354,9 @@ void vm_watchdog(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
-		uint_fast64_t runs = atomic_load(&v->runs);
 
-		if (v->thread_started && atomic_load(&v->in_run) &&
-		    runs == v->watched)
+		if (v->thread_started && atomic_load(&v->in_run))
 			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
-		v->watched = runs;
 	}
 }
 

@@ -51,9 +51,7 @@ struct vcpu {
 	uint64_t completions[DECODE_KIND_COUNT];     /* vmm/emulate.c */
 	uint64_t syscall_repairs;		     /* vmm/emulate.c */
 	/* For the vmcall watchdog: read by main, written by this thread. */
-	atomic_bool in_run;	   /* inside KVM_RUN */
-	atomic_uint_fast64_t runs; /* KVM_RUN calls so far */
-	uint_fast64_t watched;	   /* main's copy of runs at its last look */
+	atomic_bool in_run; /* inside KVM_RUN */
 	/* --profile: main asks, this thread records RIP at its next exit. */
 	atomic_bool sample_wanted;
 	uint64_t *samples;
@@ -125,10 +123,14 @@ void vm_go(struct vm *vm);
 
 /*
  * The vmcall watchdog, called by main every VM_WATCHDOG_MS while the VM
- * runs (with opt.vmcall_watchdog): a vCPU that has been inside one
- * KVM_RUN since the last call is kicked out, and its thread completes a
- * vmcall it finds at RIP (every vmcall hangs on some hosts; probe.h).
- * Kicking a halted vCPU costs it one needless trip to userspace.
+ * runs (with opt.vmcall_watchdog): every vCPU inside KVM_RUN is kicked
+ * out, and its thread completes a vmcall it finds at RIP (every vmcall
+ * hangs on some hosts; probe.h).  Every one, not only those without an
+ * exit since the last look: a guest stuck on a vmcall still takes its
+ * timer interrupts, and where hyve completes CLAC (SMAP on, KVM unable)
+ * each one exits at the handler's CLAC, which looked like progress and
+ * left a Linux guest in ptp_kvm's hypercall for minutes.  A kick costs a
+ * trip to userspace and a look at the instruction at RIP, 40 a second.
  */
 #define VM_WATCHDOG_MS 25
 void vm_watchdog(struct vm *vm);
