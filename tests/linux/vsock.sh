@@ -9,17 +9,6 @@
 # programs both ways; then busybox's getty and login run on hvc0, and the
 # test logs in as root over hyve's stdin and types commands.
 
-# wait_long FILE TEXT: until FILE holds TEXT, looking once a second for up
-# to T_TIMEOUT seconds (tests/lib.sh's wait_for is for seconds, not the
-# minutes a Linux boot takes here).
-wait_long() {
-	for _ in $(seq 1 "$T_TIMEOUT"); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 1
-	done
-	return 1
-}
-
 # What the host expects of the guest's step and of its own programs.
 check_vsock() {
 	local sum
@@ -97,20 +86,20 @@ test_small_kernel_virtio_console_and_vsock() {
 	mkfifo "$T_TMP/keys"
 	(
 		# Host to guest, once the guest's echo server listens.
-		wait_long "$pty" "HYVE-VSOCK: listening 5000" || exit
+		wait_for "$pty" "HYVE-VSOCK: listening 5000" "$T_TIMEOUT" || exit
 		"$tool" unix-connect "$sock" 5000 <"$T_TMP/h2g" \
 			>"$T_TMP/h2g.echo" 2>"$T_TMP/connect.log"
 		echo $? >"$T_TMP/connect.st"
 		# A user logs in on hvc0 and types; keys go in once asked for.
-		wait_long "$pty" "login: " || exit
+		wait_for "$pty" "login: " "$T_TIMEOUT" || exit
 		sleep 1
 		printf 'root\n'
-		wait_long "$pty" "built-in shell" || exit
+		wait_for "$pty" "built-in shell" "$T_TIMEOUT" || exit
 		sleep 2
 		printf 'echo answer-$((6 * 7))\n'
-		wait_long "$pty" "answer-42" || exit
+		wait_for "$pty" "answer-42" "$T_TIMEOUT" || exit
 		printf 'set -- $(stty size); echo rows=$1 cols=$2 tty=$(tty)\n'
-		wait_long "$pty" "tty=/dev/" || exit
+		wait_for "$pty" "tty=/dev/" "$T_TIMEOUT" || exit
 		printf 'exit\n'
 		exec sleep "$T_TIMEOUT"
 	) >"$T_TMP/keys" &
