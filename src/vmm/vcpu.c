@@ -300,6 +300,14 @@ void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t kick;
+	char name[16];
+
+	/*
+	 * "vcpuN" in ps -L, top and the host's kvm trace events
+	 * (scripts/trace-emulated); names are 15 characters at most.
+	 */
+	snprintf(name, sizeof(name), "vcpu%d", v->id);
+	pthread_setname_np(pthread_self(), name);
 
 	/* Main blocks the signals it waits for; only the kick comes here. */
 	sigemptyset(&kick);
