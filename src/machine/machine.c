@@ -670,9 +670,14 @@ static void machine_loop(struct machine *m)
 		board_tick(&m->board);
 		if ((m->vm.opt.vmcall_watchdog || m->vm.opt.profile) &&
 		    machine_now_ms() >= next_watch) {
+			/*
+			 * vm_sample kicks every vCPU inside KVM_RUN as the
+			 * watchdog does, and a kicked thread completes a
+			 * vmcall at RIP whatever the kick was for: one kick.
+			 */
 			if (m->vm.opt.profile)
 				vm_sample(&m->vm);
-			if (m->vm.opt.vmcall_watchdog)
+			else if (m->vm.opt.vmcall_watchdog)
 				vm_watchdog(&m->vm);
 			next_watch = machine_now_ms() + tick;
 		}

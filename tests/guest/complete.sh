@@ -156,6 +156,16 @@ test_insn_vmcall() {
 		expect_in "$out" "vmcall from compatibility mode: eax 0xfffffc18"
 }
 
+# With --profile, the sampler's kick stands in for the watchdog's: a vmcall
+# must still be completed, and the profile written.
+test_insn_vmcall_with_profile() {
+	need_kvm || return
+	hv run --kernel "$G/insn_vmcall.elf" --debug-exit --profile "$T_TMP/prof"
+	expect_status 111 && expect_in "$out" "vmcall: all checks passed" &&
+		expect_not_in "$out" "FAIL" &&
+		expect_in "$T_TMP/prof" "# hyve --profile:"
+}
+
 test_insn_vmcall_stats() {
 	need_kvm || return
 	need_completion vmcall || return
